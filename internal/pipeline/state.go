@@ -1,0 +1,84 @@
+package pipeline
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Capture is a named capture of a regex route.
+type Capture struct{ Name, Value string }
+
+// State is the per-request facts policies share, put in the request
+// context once by the gateway handler and recycled after the access log.
+type State struct {
+	Start     time.Time
+	RequestID string
+	// ClientIP is the resolved client address (through trusted proxies).
+	ClientIP string
+	// Scheme is "http" or "https" as the client used it (or a trusted
+	// proxy said).
+	Scheme string
+	// Host is the request host, as matched.
+	Host string
+	// Path is the normalised path that was routed.
+	Path     string
+	Route    string
+	Service  string
+	Captures []Capture
+
+	// Filled while the request runs, read by the access log.
+	UpstreamStart   time.Time
+	UpstreamLatency time.Duration
+	Err             error
+	ClientGone      bool
+
+	// Peer is the address of the TCP peer; PeerTrusted says it is one of
+	// the listener's trusted proxies, so its X-Forwarded-* were believed.
+	Peer        string
+	PeerTrusted bool
+
+	// Writer is the client's response writer as the gateway wrapped it.
+	Writer http.ResponseWriter
+	// Runtime is the compiled route for the proxy; opaque to policies.
+	Runtime any
+}
+
+type stateKey struct{}
+
+var statePool = sync.Pool{New: func() any { return new(State) }}
+
+// AcquireState returns a zeroed State from the pool.
+func AcquireState() *State { return statePool.Get().(*State) }
+
+// ReleaseState returns st to the pool; st must not be used afterwards.
+func ReleaseState(st *State) {
+	caps := st.Captures[:0]
+	*st = State{Captures: caps}
+	statePool.Put(st)
+}
+
+// WithState returns r carrying st in its context.
+func WithState(r *http.Request, st *State) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+}
+
+// FromRequest returns the State of r, or nil outside the gateway handler.
+func FromRequest(r *http.Request) *State { return FromContext(r.Context()) }
+
+// FromContext returns the State in ctx, or nil.
+func FromContext(ctx context.Context) *State {
+	st, _ := ctx.Value(stateKey{}).(*State)
+	return st
+}
+
+// Capture returns the named capture's value.
+func (st *State) Capture(name string) (string, bool) {
+	for _, c := range st.Captures {
+		if c.Name == name {
+			return c.Value, true
+		}
+	}
+	return "", false
+}
