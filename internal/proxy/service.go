@@ -1,0 +1,103 @@
+// Package proxy is the terminal handler of every route: it sends the
+// request to a target of the route's service with clean headers, streams
+// both bodies, and turns upstream failures into JSON errors.
+package proxy
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httputil"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/pipeline"
+	"github.com/gatehouse/gatehouse/internal/upstream"
+)
+
+// Service is one upstream service: its targets and its connection pool.
+type Service struct {
+	Name      string
+	Pool      *upstream.Pool
+	Transport *http.Transport
+	rp        *httputil.ReverseProxy
+}
+
+// NewService builds the proxy for one service.
+func NewService(name string, pool *upstream.Pool, tr *http.Transport, logger *slog.Logger) *Service {
+	s := &Service{Name: name, Pool: pool, Transport: tr}
+	s.rp = &httputil.ReverseProxy{
+		Rewrite:        rewrite,
+		Transport:      tr,
+		BufferPool:     sharedBuffers,
+		ErrorHandler:   handleError,
+		ModifyResponse: modifyResponse,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	return s
+}
+
+var sharedBuffers = newBufferPool()
+
+// Close drops the service's idle connections (after a reload drained it).
+func (s *Service) Close() { s.Transport.CloseIdleConnections() }
+
+// Serve proxies r, which must carry a pipeline.State whose Runtime is the
+// *Route. It is the terminal pipeline.Handler of a route chain.
+func Serve(w http.ResponseWriter, r *http.Request) error {
+	st := pipeline.FromRequest(r)
+	rt := st.Runtime.(*Route)
+	st.UpstreamStart = time.Now()
+	rt.Service.rp.ServeHTTP(w, r)
+	return nil
+}
+
+func rewrite(pr *httputil.ProxyRequest) {
+	st := pipeline.FromRequest(pr.In)
+	rt := st.Runtime.(*Route)
+	t := rt.Service.Pool.Pick()
+	out := pr.Out
+	out.URL.Scheme = t.Scheme
+	out.URL.Host = t.Host
+	out.URL.Path = rt.upstreamPath(st, t.BasePath)
+	out.URL.RawPath = ""
+	if rt.PreserveHost {
+		out.Host = pr.In.Host
+	} else {
+		out.Host = ""
+	}
+	setForwarded(out.Header, pr.In.Header, clientFacts{
+		peer: st.Peer, clientIP: st.ClientIP, scheme: st.Scheme, host: st.Host, peerTrusted: st.PeerTrusted,
+	})
+	if rt.StripPrefix != "" {
+		out.Header["X-Forwarded-Prefix"] = []string{rt.StripPrefix}
+	}
+}
+
+// streamingWriter is implemented by the gateway's response writer so the
+// proxy can lift the write deadline for long-lived streams.
+type streamingWriter interface {
+	// ResponseStarted is called when upstream headers arrive; stream says
+	// the body is an event stream with no natural end.
+	ResponseStarted(stream bool)
+}
+
+func modifyResponse(resp *http.Response) error {
+	st := pipeline.FromRequest(resp.Request)
+	st.UpstreamLatency = time.Since(st.UpstreamStart)
+	// The gateway already set the one X-Request-ID the client sees.
+	delete(resp.Header, "X-Request-Id")
+	if sw, ok := st.Writer.(streamingWriter); ok {
+		sw.ResponseStarted(isEventStream(resp) || resp.StatusCode == http.StatusSwitchingProtocols)
+	}
+	rt := st.Runtime.(*Route)
+	for _, p := range rt.Response {
+		if err := p.ModifyResponse(resp, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func isEventStream(resp *http.Response) bool {
+	ct := resp.Header.Get("Content-Type")
+	return len(ct) >= 17 && (ct[:17] == "text/event-stream" || ct[:17] == "TEXT/EVENT-STREAM")
+}

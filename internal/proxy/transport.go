@@ -1,0 +1,38 @@
+package proxy
+
+import (
+	"net"
+	"net/http"
+	"time"
+)
+
+// TransportOptions size a service's connection pool and bound its timeouts.
+type TransportOptions struct {
+	Connect  time.Duration
+	Response time.Duration
+	Idle     time.Duration
+	MaxIdle  int
+	MaxConns int
+}
+
+// NewTransport builds the keep-alive pool of one service. Compression is
+// left to the client and upstream: a proxy must not add Accept-Encoding
+// and silently decompress.
+func NewTransport(o TransportOptions) *http.Transport {
+	d := &net.Dialer{Timeout: o.Connect, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                  nil, // never an environment proxy between gateway and service
+		DialContext:            d.DialContext,
+		TLSHandshakeTimeout:    o.Connect,
+		ResponseHeaderTimeout:  o.Response,
+		IdleConnTimeout:        o.Idle,
+		MaxIdleConns:           0, // bounded per host below
+		MaxIdleConnsPerHost:    o.MaxIdle,
+		MaxConnsPerHost:        o.MaxConns,
+		DisableCompression:     true,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: 1 << 20,
+		WriteBufferSize:        32 << 10,
+		ReadBufferSize:         32 << 10,
+	}
+}

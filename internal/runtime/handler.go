@@ -1,0 +1,137 @@
+package runtime
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/pipeline"
+	"github.com/gatehouse/gatehouse/internal/router"
+)
+
+// exchange is the per-request scratch the gateway recycles: the shared
+// state and the response recorder, allocated together.
+type exchange struct {
+	st  pipeline.State
+	rec recorder
+}
+
+var exchanges = sync.Pool{New: func() any { return new(exchange) }}
+
+// serve is the whole request path on one listener.
+func (rt *Runtime) serve(l *listener, w http.ResponseWriter, r *http.Request) {
+	ex := exchanges.Get().(*exchange)
+	st, rec := &ex.st, &ex.rec
+	st.Start = time.Now()
+	rec.reset(w, l.writeTimeout)
+	st.Writer = rec
+
+	id := ""
+	if vs := r.Header["X-Request-Id"]; len(vs) == 1 && validRequestID(vs[0]) {
+		id = vs[0]
+	} else {
+		id = newRequestID()
+		r.Header["X-Request-Id"] = []string{id}
+	}
+	st.RequestID = id
+	w.Header()["X-Request-Id"] = []string{id}
+
+	c := l.trust.Resolve(r)
+	st.ClientIP, st.Peer, st.PeerTrusted, st.Scheme, st.Host = c.IP, c.Peer, c.PeerTrusted, c.Scheme, c.Host
+
+	r = pipeline.WithState(r, st)
+	if err := rt.handle(l, rec, r, st); err != nil {
+		pipeline.WriteError(rec, r, err)
+	}
+	if rt.opts.AccessLog != nil {
+		status := rec.status
+		if st.ClientGone && status == 0 {
+			status = 499
+		}
+		rt.opts.AccessLog.Log(r, st, status, rec.bytes)
+	}
+	pipeline.ReleaseState(st)
+	rec.reset(nil, 0)
+	exchanges.Put(ex)
+}
+
+var (
+	errTooManyHeaders = pipeline.NewError(http.StatusRequestHeaderFieldsTooLarge, "too many request headers")
+	errTargetForm     = pipeline.NewError(http.StatusBadRequest, "request target must be an absolute path (origin-form)")
+	errNoRoute        = pipeline.NewError(http.StatusNotFound, "no route matched")
+)
+
+func (rt *Runtime) handle(l *listener, w http.ResponseWriter, r *http.Request, st *pipeline.State) error {
+	if l.maxHeaderCount > 0 && headerCount(r.Header) > l.maxHeaderCount {
+		return errTooManyHeaders
+	}
+	// Absolute-form ("GET http://host/x") and asterisk-form targets are
+	// refused: net/http discards the Host header of an absolute-form
+	// request, so a disagreement with it could not even be seen.
+	raw := r.RequestURI
+	if raw == "" || raw[0] != '/' || r.URL.Opaque != "" {
+		return errTargetForm
+	}
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		raw = raw[:i]
+	}
+	path, err := router.Normalize(raw, rt.decodeSep)
+	if err != nil {
+		return pipeline.NewError(http.StatusBadRequest, err.Error())
+	}
+	st.Path = path
+	if l.healthPath != "" && path == l.healthPath {
+		writeHealth(w, r)
+		return nil
+	}
+	res := rt.table.Match(r, r.Host, path)
+	if res.Index < 0 {
+		if len(res.Allow) > 0 {
+			return &pipeline.Error{Status: http.StatusMethodNotAllowed, Msg: "method not allowed",
+				Header: http.Header{"Allow": {strings.Join(res.Allow, ", ")}}}
+		}
+		return errNoRoute
+	}
+	rte := rt.routes[res.Index]
+	st.Route, st.Service, st.Runtime = rte.name, rte.service, rte.proxy
+	for _, c := range res.Captures {
+		st.Captures = append(st.Captures, pipeline.Capture{Name: c.Name, Value: c.Value})
+	}
+	stripH2C(r.Header)
+	return rte.chain.Serve(w, r)
+}
+
+// headerCount counts header lines as the client sent them (Host aside).
+func headerCount(h http.Header) int {
+	n := 0
+	for _, vs := range h {
+		n += len(vs)
+	}
+	return n
+}
+
+// stripH2C drops a cleartext HTTP/2 upgrade: the gateway speaks HTTP/1.1
+// to services and must not let a client switch a pooled connection's
+// protocol behind its back.
+func stripH2C(h http.Header) {
+	for _, v := range h["Upgrade"] {
+		if strings.Contains(strings.ToLower(v), "h2c") {
+			delete(h, "Upgrade")
+			delete(h, "Http2-Settings")
+			return
+		}
+	}
+}
+
+var healthBody = []byte("{\"status\":\"ok\"}\n")
+
+func writeHealth(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h["Content-Type"] = []string{"application/json"}
+	h["Cache-Control"] = []string{"no-store"}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(healthBody)
+	}
+}

@@ -1,0 +1,171 @@
+// Package runtime compiles a Config into an immutable Runtime (router,
+// per-route policy chains, upstream services) and serves requests with it.
+// A reload builds a new Runtime beside the old one and swaps a pointer.
+package runtime
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/pipeline"
+	"github.com/gatehouse/gatehouse/internal/proxy"
+	"github.com/gatehouse/gatehouse/internal/router"
+	"github.com/gatehouse/gatehouse/internal/upstream"
+)
+
+// AccessLogger writes one line per finished request.
+type AccessLogger interface {
+	Log(r *http.Request, st *pipeline.State, status int, bytes int64)
+}
+
+// Options are the process-wide things a Runtime uses but does not own.
+type Options struct {
+	Logger    *slog.Logger
+	AccessLog AccessLogger
+}
+
+// Runtime is one compiled config. It never changes after Build.
+type Runtime struct {
+	Config    *config.Config
+	table     *router.Table
+	routes    []*route
+	services  map[string]*proxy.Service
+	listeners map[string]*listener
+	decodeSep bool
+	opts      Options
+}
+
+type route struct {
+	name    string
+	service string
+	chain   *pipeline.Chain
+	proxy   *proxy.Route
+}
+
+type listener struct {
+	trust          *proxy.Trust
+	healthPath     string
+	maxHeaderCount int
+	writeTimeout   time.Duration
+}
+
+// Build compiles cfg. cfg must have passed config validation; policy
+// settings are decoded and validated here, and every problem is returned
+// as *config.Errors positioned in the file.
+func Build(cfg *config.Config, file string, opts Options) (*Runtime, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	scopes, errs := DecodePolicies(cfg)
+	if len(errs) > 0 {
+		return nil, &config.Errors{File: file, List: cfg.Locate(errs)}
+	}
+	rt := &Runtime{
+		Config:    cfg,
+		services:  map[string]*proxy.Service{},
+		listeners: map[string]*listener{},
+		decodeSep: cfg.Paths.EncodedSeparators == "decode",
+		opts:      opts,
+	}
+	for _, l := range cfg.Listeners {
+		trust, err := proxy.ParseTrust(l.TrustedProxies)
+		if err != nil {
+			return nil, fmt.Errorf("listener %q: trusted_proxies: %w", l.Name, err)
+		}
+		hp := l.HealthPath
+		if hp == "off" {
+			hp = ""
+		}
+		rt.listeners[l.Name] = &listener{trust: trust, healthPath: hp, maxHeaderCount: l.MaxHeaderCount, writeTimeout: l.Timeouts.Write.D()}
+	}
+	for _, s := range cfg.Services {
+		svc, err := buildService(s, opts.Logger)
+		if err != nil {
+			return nil, err
+		}
+		rt.services[s.Name] = svc
+	}
+	specs := make([]router.Spec, len(cfg.Routes))
+	for i, rc := range cfg.Routes {
+		r, err := rt.buildRoute(i, rc, scopes)
+		if err != nil {
+			return nil, err
+		}
+		rt.routes = append(rt.routes, r)
+		specs[i] = routerSpec(rc, i)
+	}
+	table, err := router.Compile(specs)
+	if err != nil {
+		return nil, err
+	}
+	rt.table = table
+	return rt, nil
+}
+
+func buildService(s config.Service, logger *slog.Logger) (*proxy.Service, error) {
+	targets := make([]*upstream.Target, 0, len(s.Targets))
+	for _, tc := range s.Targets {
+		t, err := upstream.ParseTarget(tc.URL, tc.Weight)
+		if err != nil {
+			return nil, fmt.Errorf("service %q: target %q: %w", s.Name, tc.URL, err)
+		}
+		targets = append(targets, t)
+	}
+	tr := proxy.NewTransport(proxy.TransportOptions{
+		Connect:  s.Timeouts.Connect.D(),
+		Response: s.Timeouts.Response.D(),
+		Idle:     s.Timeouts.Idle.D(),
+		MaxIdle:  s.Pool.MaxIdle,
+		MaxConns: s.Pool.MaxConns,
+	})
+	return proxy.NewService(s.Name, upstream.NewPool(targets), tr, logger), nil
+}
+
+func (rt *Runtime) buildRoute(i int, rc config.Route, scopes *Scopes) (*route, error) {
+	svc := rt.services[rc.Service]
+	pr := &proxy.Route{Service: svc, StripPrefix: rc.StripPrefix, PreserveHost: rc.PreserveHost}
+	if rc.Rewrite != "" {
+		pr.Rewrite = proxy.CompilePathTemplate(rc.Rewrite)
+	}
+	list := pipeline.Merge(scopes.Global, scopes.Services[rc.Service], scopes.Routes[i])
+	chain, err := pipeline.Build(list, proxy.Serve, pipeline.BuildContext{
+		Route: rc.Name, Service: rc.Service, Logger: rt.opts.Logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	pr.Response = chain.Response
+	return &route{name: rc.Name, service: rc.Service, chain: chain, proxy: pr}, nil
+}
+
+func routerSpec(rc config.Route, i int) router.Spec {
+	m := rc.Match
+	conv := func(vs []config.ValueMatch) []router.HeaderMatch {
+		out := make([]router.HeaderMatch, len(vs))
+		for j, v := range vs {
+			out[j] = router.HeaderMatch{Name: v.Name, Value: v.Value, Regex: v.Regex, Present: v.Present}
+		}
+		return out
+	}
+	return router.Spec{
+		Hosts:      m.Hosts,
+		Path:       m.Path,
+		PathPrefix: m.PathPrefix,
+		PathRegex:  m.PathRegex,
+		Methods:    m.Methods,
+		Headers:    conv(m.Headers),
+		Query:      conv(m.Query),
+		Value:      i,
+	}
+}
+
+// Close releases the runtime's idle upstream connections. Call it after
+// the runtime has been swapped out and drained.
+func (rt *Runtime) Close() {
+	for _, s := range rt.services {
+		s.Close()
+	}
+}
