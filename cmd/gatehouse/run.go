@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/gateway"
+)
+
+const runHelp = `Usage: gatehouse run -c FILE
+
+Serves the gateway described by FILE (YAML or JSON) until SIGTERM or
+SIGINT, then stops accepting connections, lets in-flight requests finish
+(up to each listener's drain_timeout) and exits 0.`
+
+func runCmd(args []string, stdout, stderr io.Writer) int {
+	f := newFlags("run", runHelp, stdout, stderr)
+	file := f.String("c", "", "config file (required)")
+	level := f.String("log-level", "info", "log level: debug, info, warn, error")
+	if code, done := f.parse(args); done {
+		return code
+	}
+	if *file == "" {
+		fmt.Fprintln(stderr, "gatehouse run: -c FILE is required")
+		return 2
+	}
+	logger, err := newLogger(stderr, *level)
+	if err != nil {
+		fmt.Fprintf(stderr, "gatehouse run: %v\n", err)
+		return 2
+	}
+	cfg, err := config.Load(*file)
+	if err != nil {
+		printConfigError(stderr, *file, err)
+		return 1
+	}
+	return serve(cfg, *file, logger, stderr, nil)
+}
+
+// serve runs a gateway for cfg until a signal or a listener failure.
+// ready, if set, is called once the listeners are bound.
+func serve(cfg *config.Config, file string, logger *slog.Logger, stderr io.Writer, ready func(*gateway.Gateway)) int {
+	g, err := gateway.New(cfg, gateway.Options{File: file, Logger: logger})
+	if err != nil {
+		printConfigError(stderr, file, err)
+		return 1
+	}
+	if err := g.Start(); err != nil {
+		fmt.Fprintf(stderr, "gatehouse: %v\n", err)
+		return 1
+	}
+	if ready != nil {
+		ready(g)
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+	code := 0
+	select {
+	case sig := <-sigs:
+		logger.Info("shutting down", "signal", sig.String())
+	case err := <-g.Errors():
+		logger.Error("listener failed", "err", err)
+		code = 1
+	}
+	ctx, cancel := g.DrainContext()
+	defer cancel()
+	if err := g.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		logger.Warn("shutdown", "err", err)
+	} else if err != nil {
+		logger.Warn("drain timeout reached; remaining connections closed")
+	}
+	logger.Info("stopped")
+	return code
+}
+
+func printConfigError(w io.Writer, file string, err error) {
+	var ce *config.Errors
+	if errors.As(err, &ce) {
+		fmt.Fprintln(w, ce.Error())
+		return
+	}
+	fmt.Fprintf(w, "%s: %v\n", file, err)
+}
+
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("invalid -log-level %q", level)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
