@@ -1,0 +1,41 @@
+// Command upstream is the benchmark's backend: GET / answers a fixed JSON
+// body of about 100 bytes over keep-alive connections, doing as little work
+// as possible so that the proxy in front of it is what gets measured.
+package main
+
+import (
+	"flag"
+	"log"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// body is fixed so every proxy moves exactly the same bytes.
+var body = []byte(`{"service":"bench-upstream","status":"ok","message":"hello through the proxy","padding":"xxxxxx"}` + "\n")
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:18000", "listen address (loopback only)")
+	flag.Parse()
+
+	contentLength := strconv.Itoa(len(body))
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		// An explicit length keeps the response un-chunked for all proxies.
+		h.Set("Content-Length", contentLength)
+		_, _ = w.Write(body)
+	})
+
+	srv := &http.Server{
+		Addr:              *addr,
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Long idle timeout: proxies keep pooled connections open between
+		// the interleaved wrk runs, and a reconnect storm would skew them.
+		IdleTimeout: 5 * time.Minute,
+	}
+	log.Printf("bench upstream listening on %s (%d-byte body)", *addr, len(body))
+	log.Fatal(srv.ListenAndServe())
+}
