@@ -1,21 +1,30 @@
 package proxy
 
-import "sync"
-
 // bufferPool lends ReverseProxy its copy buffers so bodies stream through
-// a reused 32 KiB buffer instead of a fresh one per request.
-type bufferPool struct{ p sync.Pool }
+// a reused 32 KiB buffer instead of a fresh one per request. A buffered
+// channel holds the free buffers: unlike sync.Pool, putting a slice back
+// does not allocate a box for it.
+type bufferPool struct{ free chan []byte }
 
-func newBufferPool() *bufferPool {
-	return &bufferPool{p: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+const copyBufferSize = 32 << 10
+
+func newBufferPool(n int) *bufferPool { return &bufferPool{free: make(chan []byte, n)} }
+
+func (b *bufferPool) Get() []byte {
+	select {
+	case buf := <-b.free:
+		return buf
+	default:
+		return make([]byte, copyBufferSize)
+	}
 }
 
-func (b *bufferPool) Get() []byte { return *(b.p.Get().(*[]byte)) }
-
 func (b *bufferPool) Put(buf []byte) {
-	if cap(buf) != 32<<10 {
+	if cap(buf) != copyBufferSize {
 		return
 	}
-	buf = buf[:cap(buf)]
-	b.p.Put(&buf)
+	select {
+	case b.free <- buf[:copyBufferSize]:
+	default: // pool full: let the GC have it
+	}
 }

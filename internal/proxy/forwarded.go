@@ -138,10 +138,14 @@ func setForwarded(out, in http.Header, st clientFacts) {
 			xff = strings.Join(prior, ", ") + ", " + st.peer
 		}
 	}
-	out["X-Forwarded-For"] = []string{xff}
-	out["X-Forwarded-Proto"] = []string{st.scheme}
-	out["X-Forwarded-Host"] = []string{st.host}
-	out["X-Real-Ip"] = []string{st.clientIP}
+	// One backing array for the four values: one allocation, not four.
+	// Each slice is capped at length 1 so an append cannot spill into the next.
+	v := [...]string{xff, st.scheme, st.host, st.clientIP}
+	vals := v[:]
+	out["X-Forwarded-For"] = vals[0:1:1]
+	out["X-Forwarded-Proto"] = vals[1:2:2]
+	out["X-Forwarded-Host"] = vals[2:3:3]
+	out["X-Real-Ip"] = vals[3:4:4]
 }
 
 type clientFacts struct {

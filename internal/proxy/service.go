@@ -35,7 +35,7 @@ func NewService(name string, pool *upstream.Pool, tr *http.Transport, logger *sl
 	return s
 }
 
-var sharedBuffers = newBufferPool()
+var sharedBuffers = newBufferPool(1024)
 
 // Close drops the service's idle connections (after a reload drained it).
 func (s *Service) Close() { s.Transport.CloseIdleConnections() }

@@ -27,15 +27,15 @@ func (rt *Runtime) serve(l *listener, w http.ResponseWriter, r *http.Request) {
 	rec.reset(w, l.writeTimeout)
 	st.Writer = rec
 
-	id := ""
-	if vs := r.Header["X-Request-Id"]; len(vs) == 1 && validRequestID(vs[0]) {
-		id = vs[0]
-	} else {
-		id = newRequestID()
-		r.Header["X-Request-Id"] = []string{id}
+	ids := r.Header["X-Request-Id"]
+	if len(ids) != 1 || !validRequestID(ids[0]) {
+		ids = []string{newRequestID()}
+		r.Header["X-Request-Id"] = ids
 	}
-	st.RequestID = id
-	w.Header()["X-Request-Id"] = []string{id}
+	st.RequestID = ids[0]
+	// The request and the response share the one-element slice; its
+	// capacity of 1 makes any append copy rather than alias.
+	w.Header()["X-Request-Id"] = ids[:1:1]
 
 	c := l.trust.Resolve(r)
 	st.ClientIP, st.Peer, st.PeerTrusted, st.Scheme, st.Host = c.IP, c.Peer, c.PeerTrusted, c.Scheme, c.Host
