@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/runtime"
 	"github.com/gatehouse/gatehouse/internal/server"
+	"github.com/gatehouse/gatehouse/internal/statepool"
 	"github.com/gatehouse/gatehouse/internal/telemetry"
 )
 
@@ -20,6 +21,8 @@ type Gateway struct {
 	accessLog *telemetry.AccessLog
 	cfg       *config.Config
 	logger    *slog.Logger
+	// state outlives runtimes: a reload hands it to the next one.
+	state *statepool.Pool
 }
 
 // Options for New.
@@ -44,7 +47,8 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 			return nil, err
 		}
 	}
-	ro := runtime.Options{Logger: o.Logger}
+	state := statepool.New()
+	ro := runtime.Options{Logger: o.Logger, State: state}
 	if al != nil {
 		ro.AccessLog = al
 	}
@@ -53,7 +57,8 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		al.Close()
 		return nil, err
 	}
-	g := &Gateway{holder: runtime.NewHolder(rt), accessLog: al, cfg: cfg, logger: o.Logger}
+	rt.CommitState()
+	g := &Gateway{holder: runtime.NewHolder(rt), accessLog: al, cfg: cfg, logger: o.Logger, state: state}
 	g.server = server.New(cfg.Listeners, g.holder.Handler, o.Logger)
 	return g, nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/statepool"
 )
 
 // Handler is the rest of a chain. A non-nil error that has not been written
@@ -39,4 +40,9 @@ type BuildContext struct {
 	Route   string
 	Service string
 	Logger  *slog.Logger
+	// Config is the whole config being built, e.g. for its consumers.
+	Config *config.Config
+	// State keeps state (limiter buckets, caches, key sets) across
+	// reloads; see statepool. Nil in unit tests that do not need it.
+	State *statepool.Gen
 }

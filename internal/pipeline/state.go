@@ -39,6 +39,20 @@ type State struct {
 	Peer        string
 	PeerTrusted bool
 
+	// Consumer is the authenticated identity, nil for anonymous requests.
+	// Set by the authentication phase, read by authorization, rate
+	// limiting, logs and metrics.
+	Consumer *Consumer
+	// Credential identifies the credential that authenticated the request
+	// (for example "key:" + a hash prefix, or "jwt:" + issuer + subject),
+	// never the secret itself. Rate limiting may key on it.
+	Credential string
+	// Claims are the verified token claims (JWT or introspection), nil
+	// when no token was presented.
+	Claims map[string]any
+	// TraceID is the W3C trace id of the request when tracing is on.
+	TraceID string
+
 	// Writer is the client's response writer as the gateway wrapped it.
 	Writer http.ResponseWriter
 	// Runtime is the compiled route for the proxy; opaque to policies.

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/pipeline"
 	"github.com/gatehouse/gatehouse/internal/proxy"
 	"github.com/gatehouse/gatehouse/internal/router"
+	"github.com/gatehouse/gatehouse/internal/statepool"
 	"github.com/gatehouse/gatehouse/internal/upstream"
 )
 
@@ -25,6 +26,9 @@ type AccessLogger interface {
 type Options struct {
 	Logger    *slog.Logger
 	AccessLog AccessLogger
+	// State carries policy and upstream state across reloads. Nil: every
+	// Build starts fresh.
+	State *statepool.Pool
 }
 
 // Runtime is one compiled config. It never changes after Build.
@@ -36,6 +40,8 @@ type Runtime struct {
 	listeners map[string]*listener
 	decodeSep bool
 	opts      Options
+	// gen is this build's generation of opts.State (nil without one).
+	gen *statepool.Gen
 }
 
 type route struct {
@@ -55,9 +61,18 @@ type listener struct {
 // Build compiles cfg. cfg must have passed config validation; policy
 // settings are decoded and validated here, and every problem is returned
 // as *config.Errors positioned in the file.
-func Build(cfg *config.Config, file string, opts Options) (*Runtime, error) {
+func Build(cfg *config.Config, file string, opts Options) (_ *Runtime, err error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	var gen *statepool.Gen
+	if opts.State != nil {
+		gen = opts.State.Begin()
+		defer func() {
+			if err != nil {
+				gen.Abort()
+			}
+		}()
 	}
 	scopes, errs := DecodePolicies(cfg)
 	if len(errs) > 0 {
@@ -69,6 +84,7 @@ func Build(cfg *config.Config, file string, opts Options) (*Runtime, error) {
 		listeners: map[string]*listener{},
 		decodeSep: cfg.Paths.EncodedSeparators == "decode",
 		opts:      opts,
+		gen:       gen,
 	}
 	for _, l := range cfg.Listeners {
 		trust, err := proxy.ParseTrust(l.TrustedProxies)
@@ -133,6 +149,7 @@ func (rt *Runtime) buildRoute(i int, rc config.Route, scopes *Scopes) (*route, e
 	list := pipeline.Merge(scopes.Global, scopes.Services[rc.Service], scopes.Routes[i])
 	chain, err := pipeline.Build(list, proxy.Serve, pipeline.BuildContext{
 		Route: rc.Name, Service: rc.Service, Logger: rt.opts.Logger,
+		Config: rt.Config, State: rt.gen,
 	})
 	if err != nil {
 		return nil, err
@@ -159,6 +176,15 @@ func routerSpec(rc config.Route, i int) router.Spec {
 		Headers:    conv(m.Headers),
 		Query:      conv(m.Query),
 		Value:      i,
+	}
+}
+
+// CommitState hands the state this runtime uses over from the previous
+// generation and closes what no longer has a user. Call it once the
+// previous runtime has drained (or right away for the first runtime).
+func (rt *Runtime) CommitState() {
+	if rt.gen != nil {
+		rt.gen.Commit()
 	}
 }
 
