@@ -1,0 +1,123 @@
+package upstream
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/config"
+)
+
+// SettingsFrom turns a service's config into Settings, defaults applied.
+func SettingsFrom(s config.Service) Settings {
+	out := Settings{
+		Service:       s.Name,
+		Algorithm:     s.Balance,
+		DNSRefresh:    s.DNSRefresh.D(),
+		MaxConcurrent: s.MaxConcurrent,
+	}
+	if out.Algorithm == "" {
+		out.Algorithm = config.DefaultBalance
+	}
+	out.LoadFactor = s.HashOn.WithDefaults().BalanceFactor
+	b := s.RetryBudget.WithDefaults()
+	out.RetryBudgetPercent, out.RetryMinConcurrency = b.Percent, b.MinConcurrency
+	if h := s.HealthCheck; h != nil {
+		d := h.WithDefaults()
+		out.Health = &HealthSettings{
+			Path: d.Path, Interval: d.Interval.D(), Timeout: d.Timeout.D(),
+			HealthyThreshold: d.HealthyThreshold, UnhealthyThreshold: d.UnhealthyThreshold,
+			ExpectedStatuses: d.ExpectedStatuses,
+		}
+	}
+	if o := s.OutlierDetection; o != nil {
+		d := o.WithDefaults()
+		out.Outlier = &OutlierSettings{
+			ConsecutiveFailures: d.ConsecutiveFailures, BaseEjection: d.BaseEjectionTime.D(),
+			MaxEjection: d.MaxEjectionTime.D(), MaxEjectedPercent: d.MaxEjectionPercent,
+		}
+	}
+	if c := s.CircuitBreaker; c != nil {
+		d := c.WithDefaults()
+		out.Breaker = &BreakerSettings{
+			ConsecutiveFailures: d.ConsecutiveFailures, FailureRatePercent: d.FailureRate,
+			Window: d.Window.D(), MinRequests: d.MinRequests, OpenFor: d.OpenDuration.D(),
+			HalfOpenProbes: d.HalfOpenRequests,
+		}
+	}
+	return out
+}
+
+// StateKey names a service's upstream in the state pool: the service name
+// and a hash of everything its state depends on (targets, balancing,
+// health, outlier, breaker, bulkhead and budget settings). Timeouts, pool
+// sizes and policies are left out: changing them keeps the state.
+func StateKey(s config.Service) string {
+	b, err := json.Marshal(struct {
+		Targets  []config.Target
+		Settings Settings
+		HashOn   config.HashOn
+	}{s.Targets, SettingsFrom(s), s.HashOn})
+	if err != nil {
+		panic("upstream: state key: " + err.Error()) // only plain data is marshalled
+	}
+	sum := sha256.Sum256(b)
+	return "upstream|service=" + s.Name + "|" + hex.EncodeToString(sum[:8])
+}
+
+// BuildTargets parses a service's configured targets.
+func BuildTargets(s config.Service) ([]*Target, error) {
+	out := make([]*Target, 0, len(s.Targets))
+	for _, tc := range s.Targets {
+		t, err := ParseTarget(tc.URL, tc.Weight)
+		if err != nil {
+			return nil, fmt.Errorf("target %q: %w", tc.URL, err)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// RetryPolicyFrom compiles a retry policy; nil config means no retries.
+func RetryPolicyFrom(r *config.Retries) *RetryPolicy {
+	if r == nil {
+		return NoRetries
+	}
+	d := r.WithDefaults()
+	p := &RetryPolicy{
+		Attempts:    d.Attempts,
+		PerTry:      d.PerTryTimeout.D(),
+		Backoff:     Backoff{Base: d.Backoff.Base.D(), Max: d.Backoff.Max.D()},
+		ReplayLimit: int64(d.ReplayBufferBytes),
+	}
+	for _, c := range d.RetryOn {
+		switch c {
+		case config.RetryOnConnectFailure:
+			p.OnConnectFailure = true
+		case config.RetryOnReset:
+			p.OnReset = true
+		case config.RetryOnTimeout:
+			p.OnTimeout = true
+		case config.RetryOnRetriableStatusCodes:
+			for _, s := range d.RetriableStatuses {
+				p.SetStatus(s)
+			}
+		case config.RetryOnGatewayError:
+			p.SetStatus(502)
+			p.SetStatus(503)
+			p.SetStatus(504)
+		case config.RetryOn5xx:
+			for s := 500; s < 600; s++ {
+				p.SetStatus(s)
+			}
+		}
+	}
+	ms := make([]string, len(d.Methods))
+	for i, m := range d.Methods {
+		ms[i] = strings.ToUpper(m)
+	}
+	p.SetMethods(ms)
+	return p
+}
