@@ -18,6 +18,9 @@ type Config struct {
 	// Routes map requests to services. Order matters only as the final
 	// tie-breaker; see docs/routing.md for the priority rules.
 	Routes []Route `yaml:"routes"`
+	// Consumers are the named identities authentication policies resolve
+	// requests to; see types_consumers.go.
+	Consumers []Consumer `yaml:"consumers"`
 	// Paths controls how request paths are normalised before routing.
 	Paths PathOptions `yaml:"paths"`
 	// AccessLog configures the one-line-per-request JSON log.
@@ -80,6 +83,28 @@ type Service struct {
 	Timeouts UpstreamTimeouts `yaml:"timeouts"`
 	// Pool sizes the keep-alive connection pool.
 	Pool Pool `yaml:"pool"`
+	// Balance is the load-balancing algorithm: round_robin (smooth
+	// weighted, the default), least_requests, random or consistent_hash.
+	Balance string `yaml:"balance"`
+	// HashOn says what consistent_hash hashes (balance: consistent_hash only).
+	HashOn HashOn `yaml:"hash_on"`
+	// DNSRefresh re-resolves http targets named by host name this often
+	// and balances over every address found (A and AAAA). Default 0: off.
+	DNSRefresh Duration `yaml:"dns_refresh"`
+	// HealthCheck turns on active health checks. Default: off.
+	HealthCheck *HealthCheck `yaml:"health_check"`
+	// OutlierDetection turns on passive health checks. Default: off.
+	OutlierDetection *OutlierDetection `yaml:"outlier_detection"`
+	// CircuitBreaker turns on the service's circuit breaker. Default: off.
+	CircuitBreaker *CircuitBreaker `yaml:"circuit_breaker"`
+	// Retries is the retry policy of the service's routes (a route may set
+	// its own). Default: no retries.
+	Retries *Retries `yaml:"retries"`
+	// RetryBudget caps the retries in flight to the service.
+	RetryBudget RetryBudget `yaml:"retry_budget"`
+	// MaxConcurrent caps the requests in flight to the service; beyond it
+	// the gateway answers 503 at once. Default 0: no cap.
+	MaxConcurrent int `yaml:"max_concurrent"`
 	// Policies apply to every route of this service unless the route sets
 	// a policy of the same name.
 	Policies Policies `yaml:"policies"`
@@ -133,6 +158,12 @@ type Route struct {
 	// PreserveHost sends the client's Host header upstream instead of the
 	// target's host. Default false.
 	PreserveHost bool `yaml:"preserve_host"`
+	// Timeouts bound this route's tries, on top of the service's timeouts.
+	Timeouts RouteTimeouts `yaml:"timeouts"`
+	// Retries replaces the service's retry policy for this route.
+	Retries *Retries `yaml:"retries"`
+	// Fallback is sent instead of an error when the service cannot answer.
+	Fallback *Fallback `yaml:"fallback"`
 	// Policies apply to this route only and override service and global
 	// policies of the same name.
 	Policies Policies `yaml:"policies"`

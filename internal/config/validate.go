@@ -15,6 +15,7 @@ func (c *Config) Validate() []FieldError {
 	v.listeners()
 	v.services()
 	v.routes()
+	v.consumers()
 	v.paths()
 	v.accessLog()
 	return v.errs

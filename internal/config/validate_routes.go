@@ -29,6 +29,7 @@ func (v *validator) routes() {
 		groups := v.match(r.Match, ri.Field("match"))
 		v.stripPrefix(r, ri)
 		v.rewrite(r, ri, groups)
+		v.routeResilience(r, ri)
 	}
 }
 

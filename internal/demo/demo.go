@@ -35,12 +35,16 @@ type Services struct {
 // services until Close is called or ctx is cancelled.
 func Start(ctx context.Context) (*Services, error) {
 	s := &Services{closed: make(chan struct{})}
+	signer, err := newJWTSigner()
+	if err != nil {
+		return nil, fmt.Errorf("demo: %w", err)
+	}
 	handlers := []struct {
 		name string
 		mux  *http.ServeMux
 		url  *string
 	}{
-		{"auth", newAuthService().handler(), &s.Auth},
+		{"auth", newAuthService(signer).handler(), &s.Auth},
 		{"orders", newOrdersService().handler(), &s.Orders},
 		{"payments", newPaymentsService().handler(), &s.Payments},
 	}
@@ -85,9 +89,11 @@ func Start(ctx context.Context) (*Services, error) {
 // Env returns the base URLs under the names a demo gateway config refers to.
 func (s *Services) Env() map[string]string {
 	return map[string]string{
-		"AUTH_URL":     s.Auth,
-		"ORDERS_URL":   s.Orders,
-		"PAYMENTS_URL": s.Payments,
+		"AUTH_URL": s.Auth,
+		// The gateway verifies the auth service's tokens with this key set.
+		"AUTH_JWKS_URL": s.Auth + "/.well-known/jwks.json",
+		"ORDERS_URL":    s.Orders,
+		"PAYMENTS_URL":  s.Payments,
 	}
 }
 

@@ -31,6 +31,10 @@ type seenByService struct {
 	XForwardedFor   string `json:"x_forwarded_for"`
 	XForwardedHost  string `json:"x_forwarded_host"`
 	XForwardedProto string `json:"x_forwarded_proto"`
+	// Identity headers the gateway sets after authentication.
+	XUserID       string `json:"x_user_id,omitempty"`
+	XUserRoles    string `json:"x_user_roles,omitempty"`
+	XConsumerName string `json:"x_consumer_name,omitempty"`
 }
 
 func seenBy(service string, r *http.Request) seenByService {
@@ -43,6 +47,9 @@ func seenBy(service string, r *http.Request) seenByService {
 		XForwardedFor:   r.Header.Get("X-Forwarded-For"),
 		XForwardedHost:  r.Header.Get("X-Forwarded-Host"),
 		XForwardedProto: r.Header.Get("X-Forwarded-Proto"),
+		XUserID:         r.Header.Get("X-User-ID"),
+		XUserRoles:      r.Header.Get("X-User-Roles"),
+		XConsumerName:   r.Header.Get("X-Consumer-Name"),
 	}
 }
 

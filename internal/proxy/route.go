@@ -15,6 +15,8 @@ type Route struct {
 	PreserveHost bool
 	// Response policies run on the upstream's response, in order.
 	Response []pipeline.ResponsePolicy
+	// Resilience is the route's retries, timeouts and fallback (nil: none).
+	Resilience *Resilience
 }
 
 // upstreamPath is the path sent upstream: the normalised path after

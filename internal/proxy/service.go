@@ -19,6 +19,8 @@ type Service struct {
 	Pool      *upstream.Pool
 	Transport *http.Transport
 	rp        *httputil.ReverseProxy
+	// up, when set by UseUpstream, picks the target of every attempt.
+	up *upstream.Upstream
 }
 
 // NewService builds the proxy for one service.
@@ -38,7 +40,12 @@ func NewService(name string, pool *upstream.Pool, tr *http.Transport, logger *sl
 var sharedBuffers = newBufferPool(1024)
 
 // Close drops the service's idle connections (after a reload drained it).
-func (s *Service) Close() { s.Transport.CloseIdleConnections() }
+func (s *Service) Close() {
+	s.Transport.CloseIdleConnections()
+	if s.up != nil {
+		s.up.Release()
+	}
+}
 
 // Serve proxies r, which must carry a pipeline.State whose Runtime is the
 // *Route. It is the terminal pipeline.Handler of a route chain.
@@ -53,11 +60,17 @@ func Serve(w http.ResponseWriter, r *http.Request) error {
 func rewrite(pr *httputil.ProxyRequest) {
 	st := pipeline.FromRequest(pr.In)
 	rt := st.Runtime.(*Route)
-	t := rt.Service.Pool.Pick()
 	out := pr.Out
-	out.URL.Scheme = t.Scheme
-	out.URL.Host = t.Host
-	out.URL.Path = rt.upstreamPath(st, t.BasePath)
+	if rt.Service.up != nil {
+		// The upstream's transport picks the target (and adds its base
+		// path) per attempt.
+		out.URL.Path = rt.upstreamPath(st, "")
+	} else {
+		t := rt.Service.Pool.Pick()
+		out.URL.Scheme = t.Scheme
+		out.URL.Host = t.Host
+		out.URL.Path = rt.upstreamPath(st, t.BasePath)
+	}
 	out.URL.RawPath = ""
 	if rt.PreserveHost {
 		out.Host = pr.In.Host

@@ -86,6 +86,11 @@ func Build(cfg *config.Config, file string, opts Options) (_ *Runtime, err error
 		opts:      opts,
 		gen:       gen,
 	}
+	defer func() {
+		if err != nil {
+			rt.Close() // give back the upstream state this build took
+		}
+	}()
 	for _, l := range cfg.Listeners {
 		trust, err := proxy.ParseTrust(l.TrustedProxies)
 		if err != nil {
@@ -103,6 +108,9 @@ func Build(cfg *config.Config, file string, opts Options) (_ *Runtime, err error
 			return nil, err
 		}
 		rt.services[s.Name] = svc
+		if err := buildUpstream(gen, s, svc); err != nil {
+			return nil, err
+		}
 	}
 	specs := make([]router.Spec, len(cfg.Routes))
 	for i, rc := range cfg.Routes {
@@ -142,7 +150,8 @@ func buildService(s config.Service, logger *slog.Logger) (*proxy.Service, error)
 
 func (rt *Runtime) buildRoute(i int, rc config.Route, scopes *Scopes) (*route, error) {
 	svc := rt.services[rc.Service]
-	pr := &proxy.Route{Service: svc, StripPrefix: rc.StripPrefix, PreserveHost: rc.PreserveHost}
+	pr := &proxy.Route{Service: svc, StripPrefix: rc.StripPrefix, PreserveHost: rc.PreserveHost,
+		Resilience: routeResilience(rc, serviceConfig(rt.Config, rc.Service))}
 	if rc.Rewrite != "" {
 		pr.Rewrite = proxy.CompilePathTemplate(rc.Rewrite)
 	}
