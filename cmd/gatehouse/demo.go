@@ -69,9 +69,10 @@ func printDemo(w io.Writer, addr string, s *demo.Services) {
 
 Try:
   curl -s -X POST %[1]s/api/login -d '{"username":"alice","password":"secret"}'
-  curl -s %[1]s/api/orders
-  curl -s %[1]s/api/orders/1001
-  curl -s -X POST %[1]s/api/charge -d '{"amount":1299,"currency":"EUR"}'
+  TOKEN=$(curl -s -X POST %[1]s/api/token -d '{"username":"alice","password":"secret"}')
+  curl -s %[1]s/api/orders -H "Authorization: Bearer $TOKEN"
+  curl -si %[1]s/api/orders                  # 401 without a token
+  curl -s -X POST %[1]s/api/charge -H 'X-API-Key: demo-shop-key' -d '{"amount":1299,"currency":"EUR"}'
   curl -si %[1]s/api/nowhere            # 404, JSON error
   curl -si -X DELETE %[1]s/api/charge   # 405 with Allow: POST
   curl -s %[1]s/health
