@@ -102,7 +102,7 @@ type jwkEntry struct {
 	alg string
 }
 
-func (s *jwksServer) set(t *testing.T, keys map[string]jwkEntry) {
+func (s *jwksServer) set(t testing.TB, keys map[string]jwkEntry) {
 	t.Helper()
 	var set jwkset.JWKSMarshal
 	for kid, e := range keys {
@@ -154,6 +154,18 @@ func sign(t *testing.T, alg string, key any, header map[string]any, c gjwt.MapCl
 	s, err := tok.SignedString(key)
 	if err != nil {
 		t.Fatalf("signing %s: %v", alg, err)
+	}
+	return s
+}
+
+// signTB signs an RS256 token with the first RSA test key under kid "k1".
+func signTB(tb testing.TB, k *signingKeys, c gjwt.MapClaims) string {
+	tb.Helper()
+	tok := gjwt.NewWithClaims(gjwt.SigningMethodRS256, c)
+	tok.Header["kid"] = "k1"
+	s, err := tok.SignedString(k.rsa)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return s
 }

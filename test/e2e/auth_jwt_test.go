@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -278,4 +280,72 @@ func TestJWTMissingTokenChallenge(t *testing.T) {
 		resp, body = env.g.do("GET", "/jwks", nil, "Authorization", h)
 		wantStatus(t, resp, body, 401)
 	}
+}
+
+func TestJWTOIDCDiscovery(t *testing.T) {
+	jwks := newJWKSServer(t, allAlgKeys())
+	var discoveries atomic.Int64
+	var issuer string
+	idp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/.well-known/openid-configuration" {
+			http.NotFound(w, r)
+			return
+		}
+		discoveries.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"issuer":%q,"jwks_uri":%q}`, issuer, jwks.URL+"/keys")
+	}))
+	t.Cleanup(idp.Close)
+	issuer = idp.URL
+	echo := echoServer(t, "echo")
+	g := startGateway(t, `
+services:
+  - name: echo
+    targets: [{ url: "${ECHO}" }]
+routes:
+  - name: oidc
+    match: { path_prefix: / }
+    service: echo
+    policies:
+      jwt: { oidc_issuer: "${IDP}" }
+`, map[string]string{"ECHO": echo.URL, "IDP": idp.URL})
+	k := testKeys()
+	for _, c := range []struct {
+		name, iss string
+		status    int
+	}{{"issuer from discovery", idp.URL, 200}, {"other issuer", "https://issuer.test", 401}} {
+		t.Run(c.name, func(t *testing.T) {
+			tok := sign(t, "RS256", k.rsa, map[string]any{"kid": "kid-RS256"}, claims("o", map[string]any{"iss": c.iss}))
+			resp, body := g.do("GET", "/", nil, bearer(tok)...)
+			wantStatus(t, resp, body, c.status)
+		})
+	}
+	if d, f := discoveries.Load(), jwks.fetches.Load(); d != 1 || f != 1 {
+		t.Errorf("discovery fetched %d times, JWKS %d; want 1 and 1", d, f)
+	}
+}
+
+func TestJWKSScheduledRefresh(t *testing.T) {
+	k := testKeys()
+	jwks := newJWKSServer(t, map[string]jwkEntry{"a": {pub: &k.rsa.PublicKey, alg: "RS256"}})
+	echo := echoServer(t, "echo")
+	g := startGateway(t, `
+services:
+  - name: echo
+    targets: [{ url: "${ECHO}" }]
+routes:
+  - name: r
+    match: { path_prefix: / }
+    service: echo
+    policies:
+      jwt: { jwks_url: "${JWKS}", jwks_refresh: 20ms, jwks_cooldown: 1h }
+`, map[string]string{"ECHO": echo.URL, "JWKS": jwks.URL})
+	// The new key appears without any unknown-kid refetch (cooldown 1h):
+	// only the schedule can bring it in.
+	jwks.set(t, map[string]jwkEntry{"b": {pub: &k.rsa2.PublicKey, alg: "RS256"}})
+	before := jwks.fetches.Load()
+	waitFor(t, "two scheduled fetches", func() bool { return jwks.fetches.Load() >= before+2 })
+	tok := sign(t, "RS256", k.rsa2, map[string]any{"kid": "b"}, claims("sched", nil))
+	resp, body := g.do("GET", "/", nil, bearer(tok)...)
+	wantStatus(t, resp, body, 200)
 }

@@ -4,7 +4,9 @@
 package introspect
 
 import (
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -94,7 +96,8 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 	if s.CacheSize < -1 {
 		add(at.Field("cache_size"), "must be -1 (off), 0 (default) or positive")
 	}
-	for k, h := range s.ForwardClaims {
+	for _, k := range slices.Sorted(maps.Keys(s.ForwardClaims)) {
+		h := s.ForwardClaims[k]
 		if h == "" || strings.ContainsAny(h, " \t:\r\n\"(),/;<=>?@[\\]{}") {
 			add(at.Field("forward_claims").Field(k), "invalid header name %q", h)
 		}

@@ -32,11 +32,14 @@ const (
 )
 
 // Spec is the settings of the jwt policy. Exactly one key source is given:
-// secret, public_key_file, jwks_url or oidc_issuer.
+// secret, public_key, public_key_file, jwks_url or oidc_issuer.
 type Spec struct {
 	// Secret is the shared secret of HS256/384/512 tokens, at least 32
 	// bytes; write it as ${ENV}.
 	Secret string `yaml:"secret"`
+	// PublicKey is a PEM public key (or certificate) written inline, as
+	// for public_key_file.
+	PublicKey string `yaml:"public_key"`
 	// PublicKeyFile is a PEM file holding an RSA, ECDSA (P-256, P-384) or
 	// Ed25519 public key (or a certificate carrying one).
 	PublicKeyFile string `yaml:"public_key_file"`
@@ -124,14 +127,14 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 	var errs []config.FieldError
 	add := func(p config.Path, f string, args ...any) { errs = append(errs, config.Errorf(p, f, args...)) }
 	var sources []string
-	for _, src := range []struct{ name, v string }{{"secret", s.Secret}, {"public_key_file", s.PublicKeyFile}, {"jwks_url", s.JWKSURL}, {"oidc_issuer", s.OIDCIssuer}} {
+	for _, src := range []struct{ name, v string }{{"secret", s.Secret}, {"public_key", s.PublicKey}, {"public_key_file", s.PublicKeyFile}, {"jwks_url", s.JWKSURL}, {"oidc_issuer", s.OIDCIssuer}} {
 		if src.v != "" {
 			sources = append(sources, src.name)
 		}
 	}
 	switch {
 	case len(sources) == 0:
-		add(at, "needs a key source: one of secret, public_key_file, jwks_url, oidc_issuer")
+		add(at, "needs a key source: one of secret, public_key, public_key_file, jwks_url, oidc_issuer")
 	case len(sources) > 1:
 		add(at.Field(sources[1]), "only one key source may be given, %s is already set", sources[0])
 	}

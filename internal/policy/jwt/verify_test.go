@@ -167,7 +167,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"ok secret", Spec{Secret: secret}, nil},
 		{"ok jwks", Spec{JWKSURL: "https://a/jwks.json", Algorithms: []string{"RS256", "ES256"}}, nil},
-		{"no source", Spec{}, []string{"p: needs a key source: one of secret, public_key_file, jwks_url, oidc_issuer"}},
+		{"no source", Spec{}, []string{"p: needs a key source: one of secret, public_key, public_key_file, jwks_url, oidc_issuer"}},
 		{"two sources", Spec{Secret: secret, JWKSURL: "https://a"}, []string{"p.jwks_url: only one key source may be given, secret is already set"}},
 		{"short secret", Spec{Secret: "short"}, []string{"p.secret: must be at least 32 bytes"}},
 		{"bad url", Spec{JWKSURL: "ftp://a"}, []string{"p.jwks_url: must be an http or https URL"}},
