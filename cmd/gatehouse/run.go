@@ -18,7 +18,11 @@ const runHelp = `Usage: gatehouse run -c FILE
 
 Serves the gateway described by FILE (YAML or JSON) until SIGTERM or
 SIGINT, then stops accepting connections, lets in-flight requests finish
-(up to each listener's drain_timeout) and exits 0.`
+(up to each listener's drain_timeout) and exits 0.
+
+The config is reloaded without dropping a request when FILE changes, on
+SIGHUP, and through the admin API. A config with errors is rejected and
+the serving one stays; see docs/operations.md.`
 
 func runCmd(args []string, stdout, stderr io.Writer) int {
 	f := newFlags("run", runHelp, stdout, stderr)
@@ -36,18 +40,25 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "gatehouse run: %v\n", err)
 		return 2
 	}
-	cfg, err := config.Load(*file)
+	data, err := os.ReadFile(*file)
+	if err != nil {
+		fmt.Fprintf(stderr, "gatehouse run: %v\n", err)
+		return 1
+	}
+	cfg, err := config.Parse(data, *file)
 	if err != nil {
 		printConfigError(stderr, *file, err)
 		return 1
 	}
-	return serve(cfg, *file, logger, stderr, nil)
+	return serve(cfg, *file, gateway.Hash(data), logger, stderr, nil)
 }
 
 // serve runs a gateway for cfg until a signal or a listener failure.
 // ready, if set, is called once the listeners are bound.
-func serve(cfg *config.Config, file string, logger *slog.Logger, stderr io.Writer, ready func(*gateway.Gateway)) int {
-	g, err := gateway.New(cfg, gateway.Options{File: file, Logger: logger})
+// A non-empty hash means file is a real file: it is watched and SIGHUP
+// reloads it.
+func serve(cfg *config.Config, file, hash string, logger *slog.Logger, stderr io.Writer, ready func(*gateway.Gateway)) int {
+	g, err := gateway.New(cfg, gateway.Options{File: file, Logger: logger, Hash: hash})
 	if err != nil {
 		printConfigError(stderr, file, err)
 		return 1
@@ -59,16 +70,35 @@ func serve(cfg *config.Config, file string, logger *slog.Logger, stderr io.Write
 	if ready != nil {
 		ready(g)
 	}
+	ctx, stopWatch := context.WithCancel(context.Background())
+	defer stopWatch()
+	hup := make(chan os.Signal, 1)
+	if hash != "" {
+		if err := g.WatchFile(ctx); err != nil {
+			logger.Warn("config file not watched; reload with SIGHUP or the admin API", "err", err)
+		}
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+	}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
 	defer signal.Stop(sigs)
 	code := 0
-	select {
-	case sig := <-sigs:
-		logger.Info("shutting down", "signal", sig.String())
-	case err := <-g.Errors():
-		logger.Error("listener failed", "err", err)
-		code = 1
+wait:
+	for {
+		select {
+		case <-hup:
+			if err := g.ReloadFile(); err == nil || errors.Is(err, gateway.ErrUnchanged) {
+				logger.Info("SIGHUP: config reloaded", "unchanged", err != nil)
+			}
+		case sig := <-sigs:
+			logger.Info("shutting down", "signal", sig.String())
+			break wait
+		case err := <-g.Errors():
+			logger.Error("listener failed", "err", err)
+			code = 1
+			break wait
+		}
 	}
 	ctx, cancel := g.DrainContext()
 	defer cancel()

@@ -6,6 +6,9 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/runtime"
@@ -23,6 +26,19 @@ type Gateway struct {
 	logger    *slog.Logger
 	// state outlives runtimes: a reload hands it to the next one.
 	state *statepool.Pool
+	file  string
+	// runtimeOpts are the Options every Build of this gateway uses.
+	runtimeOpts runtime.Options
+
+	reloadMu sync.Mutex // serialises reloads; guards cfg and hash
+	hash     string
+	last     atomic.Pointer[ReloadResult]
+	retire   chan retired
+	closed   bool // retire is closed: the gateway is shutting down
+	drained  chan struct{}
+	started  time.Time
+	// drainTimeout is fixed at start: listeners cannot change on reload.
+	drainTimeout time.Duration
 }
 
 // Options for New.
@@ -32,6 +48,9 @@ type Options struct {
 	Logger *slog.Logger
 	// AccessLog overrides the config's access_log output (tests).
 	AccessLog *telemetry.AccessLog
+	// Hash identifies the config's bytes (see Hash); a reload to the
+	// same hash is skipped.
+	Hash string
 }
 
 // New builds the runtime for cfg and prepares (but does not bind) the
@@ -58,10 +77,18 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		return nil, err
 	}
 	rt.CommitState()
-	g := &Gateway{holder: runtime.NewHolder(rt), accessLog: al, cfg: cfg, logger: o.Logger, state: state}
+	g := &Gateway{holder: runtime.NewHolder(rt), accessLog: al, cfg: cfg, logger: o.Logger, state: state,
+		file: o.File, runtimeOpts: ro, drainTimeout: server.DrainTimeout(cfg.Listeners), hash: o.Hash, started: time.Now(),
+		retire: make(chan retired, 64), drained: make(chan struct{})}
 	g.server = server.New(cfg.Listeners, g.holder.Handler, o.Logger)
+	go g.drainRetired()
 	return g, nil
 }
+
+func (g *Gateway) runtimeOptions() runtime.Options { return g.runtimeOpts }
+
+// Started is when the gateway was created, for the admin status.
+func (g *Gateway) Started() time.Time { return g.started }
 
 // Start binds the listeners and serves in the background.
 func (g *Gateway) Start() error { return g.server.Start() }
@@ -76,6 +103,16 @@ func (g *Gateway) Errors() <-chan error { return g.server.Errors() }
 // everything.
 func (g *Gateway) Shutdown(ctx context.Context) error {
 	err := g.server.Shutdown(ctx)
+	g.reloadMu.Lock()
+	if !g.closed {
+		g.closed = true
+		close(g.retire)
+	}
+	g.reloadMu.Unlock()
+	select {
+	case <-g.drained:
+	case <-ctx.Done():
+	}
 	g.holder.Load().Close()
 	g.accessLog.Close()
 	return err
@@ -83,5 +120,5 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 
 // DrainContext returns a context bounded by the config's drain timeout.
 func (g *Gateway) DrainContext() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), server.DrainTimeout(g.cfg.Listeners))
+	return context.WithTimeout(context.Background(), g.drainTimeout)
 }

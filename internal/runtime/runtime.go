@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
@@ -42,6 +43,8 @@ type Runtime struct {
 	opts      Options
 	// gen is this build's generation of opts.State (nil without one).
 	gen *statepool.Gen
+	// inflight counts requests being served, for draining after a swap.
+	inflight atomic.Int64
 }
 
 type route struct {

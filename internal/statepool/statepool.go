@@ -13,27 +13,37 @@ import (
 	"sync"
 )
 
-// Pool holds the values of the current generation.
+// Pool holds the values of every generation still serving.
 type Pool struct {
 	mu    sync.Mutex
-	items map[string]any
-	gen   *Gen
+	items map[string]*item
+	next  uint64
+}
+
+type item struct {
+	v any
+	// last is the newest generation that asked for the value.
+	last uint64
 }
 
 // New returns an empty pool.
-func New() *Pool { return &Pool{items: map[string]any{}} }
+func New() *Pool { return &Pool{items: map[string]*item{}} }
 
 // Gen is one build's view of the pool. Builds are serialised by the
-// caller (one reload at a time).
+// caller (one reload at a time), and generations are committed in the
+// order they began.
 type Gen struct {
 	p       *Pool
-	used    map[string]bool
+	id      uint64
 	created map[string]bool
 }
 
 // Begin starts the generation for a new build.
 func (p *Pool) Begin() *Gen {
-	return &Gen{p: p, used: map[string]bool{}, created: map[string]bool{}}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.next++
+	return &Gen{p: p, id: p.next, created: map[string]bool{}}
 }
 
 // Get returns the value under key, creating it with create when no earlier
@@ -45,9 +55,9 @@ func Get[T any](g *Gen, key string, create func() (T, error)) (T, error) {
 	}
 	g.p.mu.Lock()
 	defer g.p.mu.Unlock()
-	if v, ok := g.p.items[key]; ok {
-		if t, ok := v.(T); ok {
-			g.used[key] = true
+	if it, ok := g.p.items[key]; ok {
+		if t, ok := it.v.(T); ok {
+			it.last = max(it.last, g.id)
 			return t, nil
 		}
 	}
@@ -56,27 +66,25 @@ func Get[T any](g *Gen, key string, create func() (T, error)) (T, error) {
 		return t, err
 	}
 	if old, ok := g.p.items[key]; ok {
-		closeValue(old)
+		closeValue(old.v)
 	}
-	g.p.items[key] = t
-	g.used[key] = true
+	g.p.items[key] = &item{v: t, last: g.id}
 	g.created[key] = true
 	return t, nil
 }
 
-// Commit makes g the current generation and closes every value no longer
-// used. Call it once the previous runtime has drained, so nothing still
+// Commit closes every value that no generation from g on asked for. Call
+// it once every runtime older than g's has drained, so nothing still
 // serving holds a closed value.
 func (g *Gen) Commit() {
 	g.p.mu.Lock()
 	defer g.p.mu.Unlock()
-	for k, v := range g.p.items {
-		if !g.used[k] {
-			closeValue(v)
+	for k, it := range g.p.items {
+		if it.last < g.id {
+			closeValue(it.v)
 			delete(g.p.items, k)
 		}
 	}
-	g.p.gen = g
 }
 
 // Abort drops what g created, leaving the earlier generation's values in
@@ -85,8 +93,8 @@ func (g *Gen) Abort() {
 	g.p.mu.Lock()
 	defer g.p.mu.Unlock()
 	for k := range g.created {
-		if v, ok := g.p.items[k]; ok {
-			closeValue(v)
+		if it, ok := g.p.items[k]; ok && it.last == g.id {
+			closeValue(it.v)
 			delete(g.p.items, k)
 		}
 	}

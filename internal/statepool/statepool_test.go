@@ -56,3 +56,25 @@ func TestNilGenCreates(t *testing.T) {
 		t.Fatalf("create called %d times; want 2", n)
 	}
 }
+
+// TestOverlappingGenerations: a value only the oldest runtime used is
+// closed when the next generation commits, while one a newer generation
+// took stays even when an older generation commits after it began.
+func TestOverlappingGenerations(t *testing.T) {
+	p := New()
+	g1 := p.Begin()
+	a, _ := Get(g1, "a", func() (*closer, error) { return &closer{}, nil })
+	b, _ := Get(g1, "b", func() (*closer, error) { return &closer{}, nil })
+	g1.Commit()
+	g2 := p.Begin() // uses neither
+	g3 := p.Begin()
+	b3, _ := Get(g3, "b", func() (*closer, error) { return &closer{}, nil })
+	g2.Commit() // runtime 1 drained
+	if !a.closed || b.closed || b3 != b {
+		t.Fatalf("a.closed=%v b.closed=%v same=%v; want true false true", a.closed, b.closed, b3 == b)
+	}
+	g3.Commit()
+	if b.closed {
+		t.Fatalf("b closed although generation 3 uses it")
+	}
+}
