@@ -53,7 +53,7 @@ func demoCmd(args []string, stdout, stderr io.Writer) int {
 		printConfigError(stderr, name, err)
 		return 1
 	}
-	return serve(cfg, name, "", logger, stderr, func(g *gateway.Gateway) {
+	return serve(cfg, name, "", data, logger, stderr, func(g *gateway.Gateway) {
 		printDemo(stdout, g.Addr(cfg.Listeners[0].Name).String(), svcs)
 	})
 }

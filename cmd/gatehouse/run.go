@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/gatehouse/gatehouse/internal/admin"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/gateway"
 )
@@ -50,15 +51,15 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		printConfigError(stderr, *file, err)
 		return 1
 	}
-	return serve(cfg, *file, gateway.Hash(data), logger, stderr, nil)
+	return serve(cfg, *file, gateway.Hash(data), data, logger, stderr, nil)
 }
 
 // serve runs a gateway for cfg until a signal or a listener failure.
 // ready, if set, is called once the listeners are bound.
 // A non-empty hash means file is a real file: it is watched and SIGHUP
 // reloads it.
-func serve(cfg *config.Config, file, hash string, logger *slog.Logger, stderr io.Writer, ready func(*gateway.Gateway)) int {
-	g, err := gateway.New(cfg, gateway.Options{File: file, Logger: logger, Hash: hash})
+func serve(cfg *config.Config, file, hash string, source []byte, logger *slog.Logger, stderr io.Writer, ready func(*gateway.Gateway)) int {
+	g, err := gateway.New(cfg, gateway.Options{File: file, Logger: logger, Hash: hash, Source: source, FromFile: hash != ""})
 	if err != nil {
 		printConfigError(stderr, file, err)
 		return 1
@@ -66,6 +67,17 @@ func serve(cfg *config.Config, file, hash string, logger *slog.Logger, stderr io
 	if err := g.Start(); err != nil {
 		fmt.Fprintf(stderr, "gatehouse: %v\n", err)
 		return 1
+	}
+	adm, err := startAdmin(g, cfg, logger)
+	if err != nil {
+		fmt.Fprintf(stderr, "gatehouse: admin: %v\n", err)
+		ctx, cancel := g.DrainContext()
+		defer cancel()
+		g.Shutdown(ctx)
+		return 1
+	}
+	if adm != nil {
+		defer adm.Shutdown(context.Background())
 	}
 	if ready != nil {
 		ready(g)
@@ -126,4 +138,19 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 		return nil, fmt.Errorf("invalid -log-level %q", level)
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// startAdmin starts the admin API unless admin.addr is "off". Its settings
+// are read once: changing them needs a restart.
+func startAdmin(g *gateway.Gateway, cfg *config.Config, logger *slog.Logger) (*admin.Server, error) {
+	if cfg.Admin.Addr == config.AdminAddrOff {
+		return nil, nil
+	}
+	admin.Version = versionString()
+	adm := admin.New(g, cfg.Admin.Token, logger)
+	if err := adm.Start(cfg.Admin.Addr); err != nil {
+		return nil, err
+	}
+	logger.Info("admin API listening", "addr", adm.Addr().String())
+	return adm, nil
 }

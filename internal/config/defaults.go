@@ -74,6 +74,7 @@ func listenerName(name string, i int) string {
 // values whose case does not matter, so the rest of the gateway reads one
 // spelling. Parse runs it only on a config that validated cleanly.
 func (c *Config) applyDefaults() {
+	setString(&c.Admin.Addr, DefaultAdminAddr)
 	if len(c.Listeners) == 0 {
 		c.Listeners = []Listener{{Addr: DefaultListenerAddr}}
 	}

@@ -25,6 +25,8 @@ type Config struct {
 	Paths PathOptions `yaml:"paths"`
 	// AccessLog configures the one-line-per-request JSON log.
 	AccessLog AccessLog `yaml:"access_log"`
+	// Admin configures the admin API listener.
+	Admin Admin `yaml:"admin"`
 	// Policies apply to every route unless a service or route sets a policy
 	// of the same name.
 	Policies Policies `yaml:"policies"`

@@ -18,6 +18,7 @@ func (c *Config) Validate() []FieldError {
 	v.consumers()
 	v.paths()
 	v.accessLog()
+	v.admin()
 	return v.errs
 }
 

@@ -27,12 +27,15 @@ type Gateway struct {
 	// state outlives runtimes: a reload hands it to the next one.
 	state *statepool.Pool
 	file  string
+	// fromFile: file can be re-read and written (see Options.FromFile).
+	fromFile bool
 	// runtimeOpts are the Options every Build of this gateway uses.
 	runtimeOpts runtime.Options
 
 	reloadMu sync.Mutex // serialises reloads; guards cfg and hash
 	hash     string
 	last     atomic.Pointer[ReloadResult]
+	source   atomic.Pointer[[]byte]
 	retire   chan retired
 	closed   bool // retire is closed: the gateway is shutting down
 	drained  chan struct{}
@@ -51,6 +54,12 @@ type Options struct {
 	// Hash identifies the config's bytes (see Hash); a reload to the
 	// same hash is skipped.
 	Hash string
+	// Source is the config's text, shown (redacted) and edited by the
+	// admin API.
+	Source []byte
+	// FromFile says File is a real file: reloads read it and admin edits
+	// save to it. Off for the demo's embedded config and for tests.
+	FromFile bool
 }
 
 // New builds the runtime for cfg and prepares (but does not bind) the
@@ -78,9 +87,12 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	}
 	rt.CommitState()
 	g := &Gateway{holder: runtime.NewHolder(rt), accessLog: al, cfg: cfg, logger: o.Logger, state: state,
-		file: o.File, runtimeOpts: ro, drainTimeout: server.DrainTimeout(cfg.Listeners), hash: o.Hash, started: time.Now(),
+		file: o.File, fromFile: o.FromFile, runtimeOpts: ro, drainTimeout: server.DrainTimeout(cfg.Listeners), hash: o.Hash, started: time.Now(),
 		retire: make(chan retired, 64), drained: make(chan struct{})}
 	g.server = server.New(cfg.Listeners, g.holder.Handler, o.Logger)
+	if o.Source != nil {
+		g.source.Store(&o.Source)
+	}
 	go g.drainRetired()
 	return g, nil
 }

@@ -37,6 +37,9 @@ func Hash(data []byte) string {
 
 // ReloadFile reloads the config file the gateway was started with.
 func (g *Gateway) ReloadFile() error {
+	if !g.fromFile {
+		return g.rejected(errors.New("the gateway was not started from a config file"))
+	}
 	data, err := os.ReadFile(g.file)
 	if err != nil {
 		return g.rejected(fmt.Errorf("reading config: %w", err))
@@ -52,8 +55,30 @@ func (g *Gateway) ReloadBytes(data []byte) error {
 	if err != nil {
 		return g.rejected(err)
 	}
-	return g.Apply(cfg, Hash(data))
+	if err := g.Apply(cfg, Hash(data)); err != nil {
+		return err
+	}
+	g.source.Store(&data)
+	return nil
 }
+
+// Source is the text of the config serving now, nil when it was built in
+// code.
+func (g *Gateway) Source() []byte {
+	if p := g.source.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// File is the config's file name, as used in error messages.
+func (g *Gateway) File() string { return g.file }
+
+// FromFile says the config file can be re-read and is saved by edits.
+func (g *Gateway) FromFile() bool { return g.fromFile }
+
+// Runtime is the runtime serving now.
+func (g *Gateway) Runtime() *runtime.Runtime { return g.holder.Load() }
 
 // Apply builds a whole new runtime for cfg beside the serving one and, if
 // that succeeds, swaps it in; the old runtime drains in the background.

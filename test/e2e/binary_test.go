@@ -51,6 +51,9 @@ func writeFile(t *testing.T, name, content string) string {
 // address its first listener bound (read from its log).
 func startBinary(t *testing.T, cfg string) (*exec.Cmd, string, <-chan error) {
 	t.Helper()
+	if !strings.Contains(cfg, "\nadmin:") {
+		cfg += "\nadmin:\n  addr: \"127.0.0.1:0\"\n"
+	}
 	cmd := exec.Command(binary, "run", "-c", writeFile(t, "gw.yaml", cfg))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
