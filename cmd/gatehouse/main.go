@@ -1,4 +1,5 @@
-// Command gatehouse is the API gateway's CLI: run, validate, demo, version.
+// Command gatehouse is the API gateway's CLI: run, validate, explain, demo,
+// version.
 package main
 
 import (
@@ -12,6 +13,8 @@ const usage = `gatehouse — an API gateway: one address in front of many servic
 Usage:
   gatehouse run -c FILE        serve the config in FILE
   gatehouse validate FILE      check FILE and print every error
+  gatehouse explain -c FILE METHOD PATH
+                               show how a request would be routed and handled
   gatehouse demo               run the gateway with three example services
   gatehouse version            print the version
 
@@ -26,6 +29,7 @@ var commands = map[string]command{
 	"run":      {runCmd},
 	"validate": {validateCmd},
 	"demo":     {demoCmd},
+	"explain":  {explainCmd},
 	"version":  {versionCmd},
 }
 

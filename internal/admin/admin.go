@@ -87,6 +87,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /routes", s.listRoutes)
 	mux.HandleFunc("GET /services", s.listServices)
 	mux.HandleFunc("GET /consumers", s.listConsumers)
+	mux.HandleFunc("GET /explain", s.explain)
 	for _, kind := range []string{"services", "routes", "consumers"} {
 		mux.HandleFunc("GET /"+kind+"/{name}", s.getObject(kind))
 		mux.HandleFunc("PUT /"+kind+"/{name}", s.putObject(kind))

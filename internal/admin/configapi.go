@@ -23,7 +23,7 @@ func (s *Server) getConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err.Error(), nil)
 		return
 	}
-	redact(doc)
+	config.Redact(doc)
 	v, err := toAny(doc)
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, err.Error(), nil)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/gatehouse/gatehouse/internal/config"
 )
 
 // Kong-style edits of services, routes and consumers. Each edit changes
@@ -26,7 +28,7 @@ func (s *Server) getObject(kind string) http.HandlerFunc {
 			return
 		}
 		item := seq.Content[i]
-		redact(item)
+		config.Redact(item)
 		v, err := toAny(item)
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, err.Error(), nil)

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/gatehouse/gatehouse/internal/config"
+	"gopkg.in/yaml.v3"
 )
 
 // Decoded is one policy's settings decoded into its Spec.
@@ -14,6 +15,8 @@ type Decoded struct {
 	Phase Phase
 	Spec  Spec
 	Path  config.Path
+	// Node is the settings as written, for explain (redacted there).
+	Node *yaml.Node
 }
 
 // Decode turns one scope's raw policies into Specs and validates them,
@@ -42,7 +45,7 @@ func Decode(ps config.Policies) ([]Decoded, []config.FieldError) {
 			errs = append(errs, verrs...)
 			continue
 		}
-		out = append(out, Decoded{Name: name, Phase: reg.Phase, Spec: spec, Path: raw.Path})
+		out = append(out, Decoded{Name: name, Phase: reg.Phase, Spec: spec, Path: raw.Path, Node: raw.Node})
 	}
 	return out, errs
 }

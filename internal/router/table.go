@@ -86,6 +86,11 @@ func (e *CompileError) Error() string { return fmt.Sprintf("route %d: %s", e.Ind
 // except the method, the result carries the union of their methods for a
 // 405 answer; otherwise the answer is 404.
 type Table struct {
+	// all are the routes in config order with their canonical hosts, for
+	// Explain; matching never scans them.
+	all   []*route
+	hosts [][]string
+
 	exactHosts map[string]*group // by canonical host name
 	wildHosts  map[string]*group // by suffix with its dot, ".example.com"
 	anyHost    group
@@ -111,6 +116,7 @@ func Compile(specs []Spec) (*Table, error) {
 		if err != nil {
 			return nil, &CompileError{Index: i, Reason: err.Error()}
 		}
+		t.all, t.hosts = append(t.all, rt), append(t.hosts, hosts)
 		if len(hosts) == 0 {
 			t.anyHost.add(rt)
 		}

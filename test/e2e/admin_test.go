@@ -259,3 +259,24 @@ func TestAdminCRUD(t *testing.T) {
 		t.Fatalf("saved config does not load: %v", err)
 	}
 }
+
+func TestAdminExplain(t *testing.T) {
+	a := startAdmin(t, "tok")
+	a.call("PUT", "/routes/orders", `{"match": {"path_prefix": "/api/orders", "methods": ["GET"]}, "service": "echo", "strip_prefix": "/api"}`)
+	code, m, raw := a.call("GET", "/explain?method=GET&path=/api//orders/../orders/7", "")
+	if code != 200 || m["normalised_path"] != "/api/orders/7" {
+		t.Fatalf("explain: %d %s", code, raw)
+	}
+	chosen, _ := m["chosen"].(map[string]any)
+	if chosen["name"] != "orders" || chosen["upstream_path"] != "/orders/7" {
+		t.Fatalf("chosen = %v; want orders with upstream path /orders/7", chosen)
+	}
+	cands, _ := m["candidates"].([]any)
+	if len(cands) != 2 {
+		t.Fatalf("candidates = %v; want both routes", cands)
+	}
+	_, m, _ = a.call("GET", "/explain?method=GET&path=/a/%252e%252e/b", "")
+	if m["status"] != float64(400) || m["path_error"] == nil {
+		t.Fatalf("explain of an encoded dot: %v; want 400 with the reason", m)
+	}
+}

@@ -1,0 +1,132 @@
+package runtime
+
+import (
+	"net/http"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/router"
+)
+
+// Explanation is what the gateway would do with one request, for
+// `gatehouse explain` and the admin API.
+type Explanation struct {
+	Method string `json:"method"`
+	Host   string `json:"host"`
+	Target string `json:"target"`
+	// Path is the normalised path, or empty with PathError set when the
+	// gateway would answer 400.
+	Path      string      `json:"normalised_path,omitempty"`
+	PathError string      `json:"path_error,omitempty"`
+	Health    bool        `json:"health_endpoint,omitempty"`
+	Routes    []Candidate `json:"candidates"`
+	// Chosen is the route the router picks (by priority among those that
+	// matched), nil when none did; Status is then 404 or 405.
+	Chosen *Chosen `json:"chosen,omitempty"`
+	Status int     `json:"status,omitempty"`
+	Allow  string  `json:"allow,omitempty"`
+}
+
+// Candidate is one route's verdict.
+type Candidate struct {
+	Name    string   `json:"name"`
+	Index   int      `json:"index"`
+	Matched bool     `json:"matched"`
+	Why     []string `json:"why"`
+}
+
+// Chosen is the picked route, its policy chain in run order, and where
+// the request would go.
+type Chosen struct {
+	Name     string       `json:"name"`
+	Service  string       `json:"service"`
+	Captures []string     `json:"captures,omitempty"`
+	Upstream string       `json:"upstream_path"`
+	Policies []PolicyStep `json:"policies"`
+	Balance  string       `json:"balance"`
+	Targets  []string     `json:"targets"`
+}
+
+// PolicyStep is one policy of the chain with its (redacted) settings.
+type PolicyStep struct {
+	Phase    string `json:"phase"`
+	Name     string `json:"name"`
+	From     string `json:"from"`
+	Settings any    `json:"settings"`
+}
+
+// Explain evaluates r on the listener named listener as the gateway
+// would, without sending anything anywhere.
+func (rt *Runtime) Explain(listener string, r *http.Request) *Explanation {
+	l := rt.listeners[listener]
+	if l == nil {
+		l = defaultListener
+	}
+	ex := &Explanation{Method: r.Method, Host: r.Host, Target: r.URL.RequestURI(), Routes: []Candidate{}}
+	raw := r.RequestURI
+	if raw == "" {
+		raw = r.URL.EscapedPath()
+	}
+	raw, _, _ = strings.Cut(raw, "?")
+	path, err := router.Normalize(raw, rt.decodeSep)
+	if err != nil {
+		ex.PathError, ex.Status = err.Error(), http.StatusBadRequest
+		return ex
+	}
+	ex.Path = path
+	if l.healthPath != "" && path == l.healthPath {
+		ex.Health, ex.Status = true, http.StatusOK
+		return ex
+	}
+	for _, v := range rt.table.Explain(r, r.Host, path) {
+		ex.Routes = append(ex.Routes, Candidate{Name: rt.routes[v.Index].name, Index: v.Index, Matched: v.Matched, Why: v.Why})
+	}
+	res := rt.table.Match(r, r.Host, path)
+	if res.Index < 0 {
+		ex.Status = http.StatusNotFound
+		if len(res.Allow) > 0 {
+			ex.Status, ex.Allow = http.StatusMethodNotAllowed, strings.Join(res.Allow, ", ")
+		}
+		return ex
+	}
+	rte := rt.routes[res.Index]
+	ch := &Chosen{Name: rte.name, Service: rte.service, Policies: []PolicyStep{}, Targets: []string{}}
+	for _, c := range res.Captures {
+		ch.Captures = append(ch.Captures, c.Name+"="+c.Value)
+	}
+	ch.Upstream = rte.proxy.ExplainPath(path, res.Captures)
+	for _, d := range rte.chain.Policies {
+		ch.Policies = append(ch.Policies, PolicyStep{Phase: d.Phase.String(), Name: d.Name, From: string(d.Path), Settings: redactedSettings(d.Node)})
+	}
+	if sc := serviceConfig(rt.Config, rte.service); sc != nil {
+		ch.Balance = sc.Balance
+		for _, t := range sc.Targets {
+			ch.Targets = append(ch.Targets, t.URL)
+		}
+	}
+	ex.Chosen = ch
+	return ex
+}
+
+func redactedSettings(n *yaml.Node) any {
+	if n == nil {
+		return nil
+	}
+	var c yaml.Node
+	if err := yaml.Unmarshal(mustMarshal(n), &c); err != nil {
+		return nil
+	}
+	config.Redact(&c)
+	var v any
+	if err := c.Decode(&v); err != nil {
+		return nil
+	}
+	return v
+}
+
+func mustMarshal(n *yaml.Node) []byte {
+	b, _ := yaml.Marshal(n)
+	return b
+}
