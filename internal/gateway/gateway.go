@@ -77,9 +77,8 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	}
 	state := statepool.New()
 	ro := runtime.Options{Logger: o.Logger, State: state}
-	if al != nil {
-		ro.AccessLog = al
-	}
+	// One observer per gateway: metrics always, the access log when on.
+	ro.AccessLog = telemetry.NewObserver(al)
 	rt, err := runtime.Build(cfg, o.File, ro)
 	if err != nil {
 		al.Close()

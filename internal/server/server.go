@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/metrics"
 )
 
 // Server is the set of client-facing listeners.
@@ -39,6 +40,7 @@ func New(ls []config.Listener, handler func(name string) http.Handler, logger *s
 			IdleTimeout:       l.Timeouts.Idle.D(),
 			MaxHeaderBytes:    l.MaxHeaderBytes,
 			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+			ConnState:         countConns,
 		}
 		s.servers = append(s.servers, hs)
 		s.names = append(s.names, l.Name)
@@ -113,4 +115,16 @@ func DrainTimeout(ls []config.Listener) time.Duration {
 		d = max(d, l.DrainTimeout.D())
 	}
 	return d
+}
+
+// countConns keeps gateway_active_connections: a connection counts from
+// accept until it closes or is hijacked (an upgraded connection leaves
+// net/http's hands).
+func countConns(_ net.Conn, state http.ConnState) {
+	switch state {
+	case http.StateNew:
+		metrics.ActiveConnections.Inc()
+	case http.StateClosed, http.StateHijacked:
+		metrics.ActiveConnections.Dec()
+	}
 }

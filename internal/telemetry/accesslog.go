@@ -1,5 +1,5 @@
-// Package telemetry holds the gateway's access log; metrics and tracing
-// join it here.
+// Package telemetry observes every finished request: the access log and
+// the request metrics.
 package telemetry
 
 import (
@@ -67,7 +67,8 @@ func (a *AccessLog) Log(r *http.Request, st *pipeline.State, status int, bytes i
 	if path == "" {
 		path = r.URL.Path
 	}
-	attrs := [...]slog.Attr{
+	var buf [14]slog.Attr
+	attrs := append(buf[:0],
 		slog.String("request_id", st.RequestID),
 		slog.String("remote_addr", st.ClientIP),
 		slog.String("method", r.Method),
@@ -79,23 +80,20 @@ func (a *AccessLog) Log(r *http.Request, st *pipeline.State, status int, bytes i
 		slog.Float64("latency", ms(time.Since(st.Start))),
 		slog.Float64("upstream_latency", ms(st.UpstreamLatency)),
 		slog.Int64("bytes_sent", bytes),
-		slog.String("error", errText(st.Err)),
+	)
+	if st.Consumer != nil {
+		attrs = append(attrs, slog.String("consumer", st.Consumer.Name))
 	}
-	n := len(attrs)
-	if st.Err == nil {
-		n-- // no empty "error" field on success
+	if st.TraceID != "" {
+		attrs = append(attrs, slog.String("trace_id", st.TraceID))
 	}
-	a.logger.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs[:n]...)
+	if st.Err != nil { // no empty "error" field on success
+		attrs = append(attrs, slog.String("error", st.Err.Error()))
+	}
+	a.logger.LogAttrs(context.Background(), slog.LevelInfo, "request", attrs...)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
 
 // Close closes the underlying file, if any.
 func (a *AccessLog) Close() error {
