@@ -75,6 +75,11 @@ func listenerName(name string, i int) string {
 // spelling. Parse runs it only on a config that validated cleanly.
 func (c *Config) applyDefaults() {
 	setString(&c.Admin.Addr, DefaultAdminAddr)
+	setString(&c.Tracing.ServiceName, DefaultServiceName)
+	if c.Tracing.SampleRatio == nil {
+		r := DefaultSampleRatio
+		c.Tracing.SampleRatio = &r
+	}
 	if len(c.Listeners) == 0 {
 		c.Listeners = []Listener{{Addr: DefaultListenerAddr}}
 	}

@@ -27,6 +27,8 @@ type Config struct {
 	AccessLog AccessLog `yaml:"access_log"`
 	// Admin configures the admin API listener.
 	Admin Admin `yaml:"admin"`
+	// Tracing configures OpenTelemetry tracing (off by default).
+	Tracing Tracing `yaml:"tracing"`
 	// Policies apply to every route unless a service or route sets a policy
 	// of the same name.
 	Policies Policies `yaml:"policies"`

@@ -19,6 +19,7 @@ func (c *Config) Validate() []FieldError {
 	v.paths()
 	v.accessLog()
 	v.admin()
+	v.tracing()
 	return v.errs
 }
 

@@ -24,6 +24,7 @@ type Gateway struct {
 	accessLog *telemetry.AccessLog
 	cfg       *config.Config
 	logger    *slog.Logger
+	tracer    *telemetry.Tracer
 	// state outlives runtimes: a reload hands it to the next one.
 	state *statepool.Pool
 	file  string
@@ -79,14 +80,23 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	ro := runtime.Options{Logger: o.Logger, State: state}
 	// One observer per gateway: metrics always, the access log when on.
 	ro.AccessLog = telemetry.NewObserver(al)
-	rt, err := runtime.Build(cfg, o.File, ro)
+	tracer, err := telemetry.NewTracer(context.Background(), cfg.Tracing)
 	if err != nil {
 		al.Close()
 		return nil, err
 	}
+	if tracer != nil {
+		ro.Tracer = tracer
+	}
+	rt, err := runtime.Build(cfg, o.File, ro)
+	if err != nil {
+		al.Close()
+		_ = tracer.Shutdown(context.Background())
+		return nil, err
+	}
 	rt.CommitState()
 	g := &Gateway{holder: runtime.NewHolder(rt), accessLog: al, cfg: cfg, logger: o.Logger, state: state,
-		file: o.File, fromFile: o.FromFile, runtimeOpts: ro, drainTimeout: server.DrainTimeout(cfg.Listeners), hash: o.Hash, started: time.Now(),
+		tracer: tracer, file: o.File, fromFile: o.FromFile, runtimeOpts: ro, drainTimeout: server.DrainTimeout(cfg.Listeners), hash: o.Hash, started: time.Now(),
 		retire: make(chan retired, 64), drained: make(chan struct{})}
 	g.server = server.New(cfg.Listeners, g.holder.Handler, o.Logger)
 	if o.Source != nil {
@@ -125,6 +135,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	g.holder.Load().Close()
+	_ = g.tracer.Shutdown(ctx)
 	g.accessLog.Close()
 	return err
 }

@@ -40,15 +40,22 @@ func (rt *Runtime) serve(l *listener, w http.ResponseWriter, r *http.Request) {
 	c := l.trust.Resolve(r)
 	st.ClientIP, st.Peer, st.PeerTrusted, st.Scheme, st.Host = c.IP, c.Peer, c.PeerTrusted, c.Scheme, c.Host
 
+	var span RequestSpan
+	if rt.opts.Tracer != nil {
+		span = rt.opts.Tracer.Start(r, st)
+	}
 	r = pipeline.WithState(r, st)
 	if err := rt.handle(l, rec, r, st); err != nil {
 		pipeline.WriteError(rec, r, err)
 	}
+	status := rec.status
+	if st.ClientGone && status == 0 {
+		status = 499
+	}
+	if span != nil {
+		span.End(st, status)
+	}
 	if rt.opts.AccessLog != nil {
-		status := rec.status
-		if st.ClientGone && status == 0 {
-			status = 499
-		}
 		rt.opts.AccessLog.Log(r, st, status, rec.bytes)
 	}
 	pipeline.ReleaseState(st)

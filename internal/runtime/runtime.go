@@ -23,10 +23,23 @@ type AccessLogger interface {
 	Log(r *http.Request, st *pipeline.State, status int, bytes int64)
 }
 
+// Tracer starts a request's trace before routing; the span ends after
+// the response with the final status.
+type Tracer interface {
+	Start(r *http.Request, st *pipeline.State) RequestSpan
+}
+
+// RequestSpan is one request's trace in progress.
+type RequestSpan interface {
+	End(st *pipeline.State, status int)
+}
+
 // Options are the process-wide things a Runtime uses but does not own.
 type Options struct {
 	Logger    *slog.Logger
 	AccessLog AccessLogger
+	// Tracer, when set, traces every request (see telemetry.Tracer).
+	Tracer Tracer
 	// State carries policy and upstream state across reloads. Nil: every
 	// Build starts fresh.
 	State *statepool.Pool
