@@ -30,8 +30,14 @@ const (
 	DefaultPoolMaxConns        = 0 // no cap
 	DefaultEncodedSeparators   = EncodedSeparatorsReject
 	DefaultAccessLogOutput     = AccessLogStdout
-	defaultRouteNamePrefix     = "route-"
-	defaultListenerNamePrefix  = "listener-"
+
+	DefaultAccessLogMaxSizeMB     = 100
+	DefaultAccessLogMaxBackups    = 5
+	DefaultAccessLogBatchSize     = 500
+	DefaultAccessLogFlushInterval = Duration(time.Second)
+	DefaultAccessLogQueueSize     = 10000
+	defaultRouteNamePrefix        = "route-"
+	defaultListenerNamePrefix     = "listener-"
 )
 
 // Values with a fixed meaning.
@@ -119,6 +125,11 @@ func (c *Config) applyDefaults() {
 	}
 	setString(&c.Paths.EncodedSeparators, DefaultEncodedSeparators)
 	setString(&c.AccessLog.Output, DefaultAccessLogOutput)
+	setInt(&c.AccessLog.MaxSizeMB, DefaultAccessLogMaxSizeMB)
+	setInt(&c.AccessLog.MaxBackups, DefaultAccessLogMaxBackups)
+	setInt(&c.AccessLog.BatchSize, DefaultAccessLogBatchSize)
+	setDuration(&c.AccessLog.FlushInterval, DefaultAccessLogFlushInterval)
+	setInt(&c.AccessLog.QueueSize, DefaultAccessLogQueueSize)
 }
 
 func setDuration(p *Duration, def Duration) {

@@ -214,10 +214,28 @@ type PathOptions struct {
 	EncodedSeparators string `yaml:"encoded_separators"`
 }
 
-// AccessLog configures the access log.
+// AccessLog configures the access log. Read at start: a change needs a
+// restart.
 type AccessLog struct {
-	// Output is "stdout" (default), "stderr", "off", or a file path.
+	// Output is "stdout" (default), "stderr", "off", a file path, or an
+	// http(s):// URL of a collector that takes batches of JSON lines.
 	Output string `yaml:"output"`
+	// MaxSizeMB rotates a file output when it would grow past this many
+	// megabytes. Default 100.
+	MaxSizeMB int `yaml:"max_size_mb"`
+	// MaxBackups is how many rotated files (FILE.1 newest … FILE.N) are
+	// kept. Default 5.
+	MaxBackups int `yaml:"max_backups"`
+	// BatchSize is the most lines one POST to a collector carries.
+	// Default 500.
+	BatchSize int `yaml:"batch_size"`
+	// FlushInterval is the longest a line waits before it is sent to a
+	// collector. Default 1s.
+	FlushInterval Duration `yaml:"flush_interval"`
+	// QueueSize bounds the lines waiting for a collector; past it lines are
+	// dropped and counted (gateway_access_log_dropped_total), never
+	// blocking a request. Default 10000.
+	QueueSize int `yaml:"queue_size"`
 }
 
 // Policies maps a policy name to its settings, kept undecoded so that the

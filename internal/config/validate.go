@@ -3,6 +3,7 @@ package config
 import (
 	"net"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -177,4 +178,16 @@ func (v *validator) accessLog() {
 	if pos, ok := v.c.index[at]; ok && !pos.Null && v.c.AccessLog.Output == "" {
 		v.errorf(at, `must not be empty (use %q to disable the access log)`, AccessLogOff)
 	}
+	al := v.c.AccessLog
+	base := Path("access_log")
+	if o := al.Output; strings.HasPrefix(o, "http://") || strings.HasPrefix(o, "https://") {
+		if u, err := url.Parse(o); err != nil || u.Host == "" {
+			v.errorf(at, "invalid collector URL %q", o)
+		}
+	}
+	v.nonNegative(al.MaxSizeMB, base.Field("max_size_mb"))
+	v.nonNegative(al.MaxBackups, base.Field("max_backups"))
+	v.nonNegative(al.BatchSize, base.Field("batch_size"))
+	v.nonNegative(al.QueueSize, base.Field("queue_size"))
+	v.nonNegativeDuration(al.FlushInterval, base.Field("flush_interval"))
 }

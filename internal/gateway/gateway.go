@@ -72,7 +72,7 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	al := o.AccessLog
 	if al == nil {
 		var err error
-		if al, err = telemetry.OpenAccessLog(cfg.AccessLog.Output); err != nil {
+		if al, err = telemetry.OpenAccessLog(cfg.AccessLog); err != nil {
 			return nil, err
 		}
 	}

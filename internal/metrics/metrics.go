@@ -70,6 +70,13 @@ var (
 		Help: "Upstream attempts that were retries, by service.",
 	}, []string{"service"})
 
+	// AccessLogDropped counts access log lines dropped because the
+	// collector queue was full.
+	AccessLogDropped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "gateway_access_log_dropped_total",
+		Help: "Access log lines dropped because the collector queue was full or a batch could not be delivered.",
+	})
+
 	// ConfigReloads counts reload attempts by result (success, error, unchanged).
 	ConfigReloads = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gateway_config_reload_total",
@@ -83,7 +90,7 @@ func init() {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		RequestsTotal, RequestDuration, UpstreamDuration, ActiveConnections,
 		RateLimitExceeded, RateLimitStoreUp, UpstreamTargetHealthy,
-		CircuitBreakerState, UpstreamRetries, ConfigReloads,
+		CircuitBreakerState, UpstreamRetries, ConfigReloads, AccessLogDropped,
 	)
 }
 

@@ -4,13 +4,14 @@ package telemetry
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/pipeline"
 )
 
@@ -20,26 +21,42 @@ type AccessLog struct {
 	closer io.Closer
 }
 
-// OpenAccessLog opens output: "stdout", "stderr", "off" (nil log) or a
-// file path, appended to and created 0640 if missing.
-func OpenAccessLog(output string) (*AccessLog, error) {
-	var w io.Writer
-	var closer io.Closer
-	switch output {
-	case "off":
+// OpenAccessLog opens the configured output: "stdout", "stderr", "off"
+// (nil log), an http(s):// collector URL, or a file path (appended to,
+// created 0640 if missing, rotated by size).
+func OpenAccessLog(cfg config.AccessLog) (*AccessLog, error) {
+	switch o := cfg.Output; {
+	case o == config.AccessLogOff:
 		return nil, nil
-	case "", "stdout":
-		w = os.Stdout
-	case "stderr":
-		w = os.Stderr
+	case o == "" || o == config.AccessLogStdout:
+		return NewAccessLog(os.Stdout, nil), nil
+	case o == config.AccessLogStderr:
+		return NewAccessLog(os.Stderr, nil), nil
+	case strings.HasPrefix(o, "http://") || strings.HasPrefix(o, "https://"):
+		c := newCollector(o, orInt(cfg.BatchSize, config.DefaultAccessLogBatchSize),
+			orInt(cfg.QueueSize, config.DefaultAccessLogQueueSize), orDuration(cfg.FlushInterval, config.DefaultAccessLogFlushInterval))
+		return NewAccessLog(c, c), nil
 	default:
-		f, err := os.OpenFile(output, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
+		f, err := openRotating(o, int64(cfg.MaxSizeMB)<<20, cfg.MaxBackups)
 		if err != nil {
-			return nil, fmt.Errorf("opening access log: %w", err)
+			return nil, err
 		}
-		w, closer = f, f
+		return NewAccessLog(f, f), nil
 	}
-	return NewAccessLog(w, closer), nil
+}
+
+func orInt(v, d int) int {
+	if v <= 0 {
+		return d
+	}
+	return v
+}
+
+func orDuration(v, d config.Duration) time.Duration {
+	if v <= 0 {
+		return d.D()
+	}
+	return v.D()
 }
 
 // NewAccessLog logs to w; closer (may be nil) is closed by Close.
