@@ -29,6 +29,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 	f := newFlags("run", runHelp, stdout, stderr)
 	file := f.String("c", "", "config file (required)")
 	level := f.String("log-level", "info", "log level: debug, info, warn, error")
+	watch := f.Bool("watch", true, "reload when the config file changes (SIGHUP and the admin API always can)")
 	if code, done := f.parse(args); done {
 		return code
 	}
@@ -51,11 +52,15 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		printConfigError(stderr, *file, err)
 		return 1
 	}
+	watchFile = *watch
 	return serve(cfg, *file, gateway.Hash(data), data, logger, stderr, nil)
 }
 
 // serve runs a gateway for cfg until a signal or a listener failure.
 // ready, if set, is called once the listeners are bound.
+// watchFile is the run command's -watch flag.
+var watchFile = true
+
 // A non-empty hash means file is a real file: it is watched and SIGHUP
 // reloads it.
 func serve(cfg *config.Config, file, hash string, source []byte, logger *slog.Logger, stderr io.Writer, ready func(*gateway.Gateway)) int {
@@ -85,10 +90,12 @@ func serve(cfg *config.Config, file, hash string, source []byte, logger *slog.Lo
 	ctx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
 	hup := make(chan os.Signal, 1)
-	if hash != "" {
+	if hash != "" && watchFile {
 		if err := g.WatchFile(ctx); err != nil {
 			logger.Warn("config file not watched; reload with SIGHUP or the admin API", "err", err)
 		}
+	}
+	if hash != "" {
 		signal.Notify(hup, syscall.SIGHUP)
 		defer signal.Stop(hup)
 	}
