@@ -42,6 +42,13 @@ var sharedBuffers = newBufferPool(1024)
 // Close drops the service's idle connections (after a reload drained it).
 func (s *Service) Close() {
 	s.Transport.CloseIdleConnections()
+	s.Release()
+}
+
+// Release gives back the upstream state but keeps the connection pool,
+// which a newer runtime may share (the state pool closes it once no
+// runtime uses it).
+func (s *Service) Release() {
 	if s.up != nil {
 		s.up.Release()
 	}

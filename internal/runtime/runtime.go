@@ -119,7 +119,7 @@ func Build(cfg *config.Config, file string, opts Options) (_ *Runtime, err error
 		rt.listeners[l.Name] = &listener{trust: trust, healthPath: hp, maxHeaderCount: l.MaxHeaderCount, writeTimeout: l.Timeouts.Write.D()}
 	}
 	for _, s := range cfg.Services {
-		svc, err := buildService(s, opts.Logger)
+		svc, err := buildService(gen, s, opts.Logger)
 		if err != nil {
 			return nil, err
 		}
@@ -145,7 +145,7 @@ func Build(cfg *config.Config, file string, opts Options) (_ *Runtime, err error
 	return rt, nil
 }
 
-func buildService(s config.Service, logger *slog.Logger) (*proxy.Service, error) {
+func buildService(gen *statepool.Gen, s config.Service, logger *slog.Logger) (*proxy.Service, error) {
 	targets := make([]*upstream.Target, 0, len(s.Targets))
 	for _, tc := range s.Targets {
 		t, err := upstream.ParseTarget(tc.URL, tc.Weight)
@@ -154,14 +154,31 @@ func buildService(s config.Service, logger *slog.Logger) (*proxy.Service, error)
 		}
 		targets = append(targets, t)
 	}
-	tr := proxy.NewTransport(proxy.TransportOptions{
+	opts := proxy.TransportOptions{
 		Connect:  s.Timeouts.Connect.D(),
 		Response: s.Timeouts.Response.D(),
 		Idle:     s.Timeouts.Idle.D(),
 		MaxIdle:  s.Pool.MaxIdle,
 		MaxConns: s.Pool.MaxConns,
+	}
+	// The keep-alive pool outlives a reload while the service's name and
+	// pool settings stay the same, so a reload opens no new connections.
+	kept, err := statepool.Get(gen, fmt.Sprintf("transport|%s|%+v", s.Name, opts), func() (*keptTransport, error) {
+		return &keptTransport{proxy.NewTransport(opts)}, nil
 	})
-	return proxy.NewService(s.Name, upstream.NewPool(targets), tr, logger), nil
+	if err != nil {
+		return nil, err
+	}
+	return proxy.NewService(s.Name, upstream.NewPool(targets), kept.Transport, logger), nil
+}
+
+// keptTransport lets the state pool close a connection pool no runtime
+// uses any more.
+type keptTransport struct{ *http.Transport }
+
+func (k *keptTransport) Close() error {
+	k.CloseIdleConnections()
+	return nil
 }
 
 func (rt *Runtime) buildRoute(i int, rc config.Route, scopes *Scopes) (*route, error) {
@@ -217,6 +234,10 @@ func (rt *Runtime) CommitState() {
 // the runtime has been swapped out and drained.
 func (rt *Runtime) Close() {
 	for _, s := range rt.services {
-		s.Close()
+		if rt.gen != nil {
+			s.Release() // the pool is shared through the state pool
+		} else {
+			s.Close()
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -182,5 +183,47 @@ func TestReloadRefusesListenerChange(t *testing.T) {
 	}
 	if resp, _ := g.do("GET", "/api/x", nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("old config not serving after a rejected reload: %d", resp.StatusCode)
+	}
+}
+
+// TestReloadKeepsConnectionPool: an unchanged service keeps its pooled
+// keep-alive connections across a reload; a changed one gets a new pool.
+func TestReloadKeepsConnectionPool(t *testing.T) {
+	var conns atomic.Int64
+	up := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}))
+	up.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	up.Start()
+	defer up.Close()
+	g := startGateway(t, string(reloadConfig(up.URL, "")), nil)
+	get := func() {
+		t.Helper()
+		if resp, _ := g.do("GET", "/api/x", nil); resp.StatusCode != 200 {
+			t.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+	get()
+	for i := range 5 {
+		extra := fmt.Sprintf("  - name: extra\n    match: {path: /extra-%d}\n    service: echo\n", i)
+		if err := g.g.ReloadBytes(reloadConfig(up.URL, extra)); err != nil {
+			t.Fatal(err)
+		}
+		get()
+	}
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("upstream saw %d connections over 6 requests and 5 reloads; want 1 (pool kept)", n)
+	}
+	changed := strings.Replace(string(reloadConfig(up.URL, "")), "targets: [{url: \"", "pool: {max_idle: 7}\n    targets: [{url: \"", 1)
+	if err := g.g.ReloadBytes([]byte(changed)); err != nil {
+		t.Fatal(err)
+	}
+	get()
+	if n := conns.Load(); n != 2 {
+		t.Fatalf("upstream saw %d connections after the pool settings changed; want 2", n)
 	}
 }
