@@ -1,0 +1,210 @@
+// Package ratelimit is the rate_limit policy: limits per client IP,
+// consumer, credential, header, JWT claim, path, route, service or
+// globally, with tiers by consumer group, counted in memory or in Redis
+// shared by every gateway instance.
+package ratelimit
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/pipeline"
+	"github.com/gatehouse/gatehouse/internal/ratelimit"
+)
+
+func init() {
+	pipeline.Register("rate_limit", pipeline.PhaseLimit, func() pipeline.Spec { return &Spec{} })
+}
+
+// Spec is the rate_limit policy's settings.
+type Spec struct {
+	// Algorithm: token_bucket (default, GCRA), sliding_window or
+	// leaky_bucket (delays instead of refusing, up to max_delay).
+	Algorithm string `yaml:"algorithm"`
+	// Key says what is counted: a list of ip, consumer, credential, path,
+	// route, service, global, header:NAME, claim:NAME. Several parts make
+	// one combined key. Default [ip].
+	Key []string `yaml:"key"`
+	// Limits all apply; a request passes only if each allows it.
+	Limits []LimitSpec `yaml:"limits"`
+	// Tiers replace Limits for consumers in a group. The first tier whose
+	// group the consumer is in wins.
+	Tiers []Tier `yaml:"tiers"`
+	// MaxDelay is how long leaky_bucket may hold a request before
+	// refusing. Default 1s.
+	MaxDelay config.Duration `yaml:"max_delay"`
+	// Store is "local" (default, in this process) or "redis" (shared).
+	Store string `yaml:"store"`
+	// Redis locates the shared store when store is redis.
+	Redis *RedisSpec `yaml:"redis"`
+	// OnStoreFailure is what happens while Redis is unreachable: local
+	// (default: limit in this process meanwhile), allow or deny (503).
+	OnStoreFailure string `yaml:"on_store_failure"`
+	// MaxKeys caps the keys of the local store. Default 1000000.
+	MaxKeys int `yaml:"max_keys"`
+	// Headers chooses the response headers.
+	Headers HeadersSpec `yaml:"headers"`
+	// Name names the policy in RateLimit-Policy. Default "default".
+	Name string `yaml:"name"`
+}
+
+// LimitSpec is one quota.
+type LimitSpec struct {
+	// Requests allowed per Per. Required, > 0.
+	Requests int64 `yaml:"requests"`
+	// Per is the window (token bucket: the refill period). Required.
+	Per config.Duration `yaml:"per"`
+	// Burst is the token bucket's size. Default Requests.
+	Burst int64 `yaml:"burst"`
+}
+
+// Tier is the limits of one consumer group.
+type Tier struct {
+	// Group is a consumer group name.
+	Group string `yaml:"group"`
+	// Limits for the group.
+	Limits []LimitSpec `yaml:"limits"`
+	// Unlimited exempts the group from this policy.
+	Unlimited bool `yaml:"unlimited"`
+}
+
+// RedisSpec locates Redis.
+type RedisSpec struct {
+	// Addrs: one address for a standalone server, several for a Cluster,
+	// or the Sentinels when master_name is set.
+	Addrs []string `yaml:"addrs"`
+	// MasterName selects Sentinel mode.
+	MasterName string `yaml:"master_name"`
+	Username   string `yaml:"username"`
+	// Password: write it as ${ENV}.
+	Password string `yaml:"password"`
+	DB       int    `yaml:"db"`
+	// Timeout bounds every Redis call. Default 50ms.
+	Timeout config.Duration `yaml:"timeout"`
+	// PoolSize is the connection pool per gateway. Default 10 per CPU.
+	PoolSize int `yaml:"pool_size"`
+	// Prefix namespaces the keys. Default "gatehouse:rl:".
+	Prefix string `yaml:"prefix"`
+}
+
+// HeadersSpec switches the response headers.
+type HeadersSpec struct {
+	// IETF sends RateLimit-Policy and RateLimit. Default true.
+	IETF *bool `yaml:"ietf"`
+	// Legacy sends X-RateLimit-Limit, -Remaining and -Reset. Default false.
+	Legacy bool `yaml:"legacy"`
+}
+
+var keyParts = []string{"ip", "consumer", "credential", "path", "route", "service", "global", "header:", "claim:"}
+
+// Validate checks the settings.
+func (s *Spec) Validate(at config.Path) []config.FieldError {
+	var errs []config.FieldError
+	add := func(p config.Path, f string, a ...any) { errs = append(errs, config.Errorf(p, f, a...)) }
+	if _, err := ratelimit.ParseAlgorithm(s.Algorithm); err != nil {
+		add(at.Field("algorithm"), "unknown algorithm %q: want token_bucket, sliding_window or leaky_bucket%s",
+			s.Algorithm, config.Suggest(s.Algorithm, []string{"token_bucket", "sliding_window", "leaky_bucket"}))
+	}
+	for i, k := range s.Key {
+		if !validKey(k) {
+			add(at.Field("key").Index(i), "unknown key %q: want ip, consumer, credential, path, route, service, global, header:NAME or claim:NAME%s",
+				k, config.Suggest(k, []string{"ip", "consumer", "credential", "path", "route", "service", "global"}))
+		}
+	}
+	if len(s.Limits) == 0 && len(s.Tiers) == 0 {
+		add(at.Field("limits"), "required: at least one limit (or tiers)")
+	}
+	errs = append(errs, validateLimits(at.Field("limits"), s.Limits)...)
+	seen := map[string]bool{}
+	for i, t := range s.Tiers {
+		p := at.Field("tiers").Index(i)
+		if t.Group == "" {
+			add(p.Field("group"), "required")
+		} else if seen[t.Group] {
+			add(p.Field("group"), "duplicate tier for group %q", t.Group)
+		}
+		seen[t.Group] = true
+		switch {
+		case t.Unlimited && len(t.Limits) > 0:
+			add(p, "limits and unlimited are exclusive")
+		case !t.Unlimited && len(t.Limits) == 0:
+			add(p.Field("limits"), "required unless unlimited: true")
+		}
+		errs = append(errs, validateLimits(p.Field("limits"), t.Limits)...)
+	}
+	if s.MaxDelay < 0 {
+		add(at.Field("max_delay"), "must not be negative")
+	}
+	switch s.Store {
+	case "", "local":
+		if s.Redis != nil {
+			add(at.Field("redis"), `only used with store: redis`)
+		}
+	case "redis":
+		if s.Redis == nil || len(s.Redis.Addrs) == 0 {
+			add(at.Field("redis").Field("addrs"), "required with store: redis")
+		}
+		if s.Redis != nil && s.Redis.Timeout < 0 {
+			add(at.Field("redis").Field("timeout"), "must not be negative")
+		}
+	default:
+		add(at.Field("store"), "unknown store %q: want local or redis%s", s.Store, config.Suggest(s.Store, []string{"local", "redis"}))
+	}
+	if _, err := ratelimit.ParseOnFailure(s.OnStoreFailure); err != nil {
+		add(at.Field("on_store_failure"), "unknown value %q: want local, allow or deny%s", s.OnStoreFailure,
+			config.Suggest(s.OnStoreFailure, []string{"local", "allow", "deny"}))
+	}
+	if s.MaxKeys < 0 {
+		add(at.Field("max_keys"), "must not be negative")
+	}
+	if strings.ContainsAny(s.Name, "\";,\r\n") {
+		add(at.Field("name"), `must not contain '"', ';', ',' or line breaks`)
+	}
+	return errs
+}
+
+func validateLimits(at config.Path, ls []LimitSpec) []config.FieldError {
+	var errs []config.FieldError
+	for i, l := range ls {
+		p := at.Index(i)
+		if l.Requests <= 0 {
+			errs = append(errs, config.Errorf(p.Field("requests"), "must be > 0"))
+		}
+		if l.Per.D() <= 0 {
+			errs = append(errs, config.Errorf(p.Field("per"), "required: a duration > 0, e.g. 1s or 1m"))
+		} else if l.Per.D() < time.Millisecond {
+			errs = append(errs, config.Errorf(p.Field("per"), "must be at least 1ms"))
+		}
+		if l.Burst < 0 {
+			errs = append(errs, config.Errorf(p.Field("burst"), "must not be negative"))
+		}
+	}
+	return errs
+}
+
+func validKey(k string) bool {
+	for _, p := range keyParts {
+		if strings.HasSuffix(p, ":") {
+			if name, ok := strings.CutPrefix(k, p); ok && name != "" {
+				return true
+			}
+			continue
+		}
+		if k == p {
+			return true
+		}
+	}
+	return false
+}
+
+func (l LimitSpec) limit(maxDelay time.Duration) ratelimit.Limit {
+	return ratelimit.Limit{Requests: l.Requests, Per: l.Per.D(), Burst: l.Burst, MaxDelay: maxDelay}
+}
+
+// fingerprint identifies the settings that counters depend on, so that a
+// reload keeps counters exactly when these are unchanged.
+func (s *Spec) fingerprint() string {
+	return fmt.Sprintf("%s|%v|%+v|%+v|%v", s.Algorithm, s.Key, s.Limits, s.Tiers, s.MaxDelay)
+}
