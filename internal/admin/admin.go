@@ -91,6 +91,7 @@ func (s *Server) routes() http.Handler {
 	for _, kind := range []string{"services", "routes", "consumers"} {
 		mux.HandleFunc("GET /"+kind+"/{name}", s.getObject(kind))
 		mux.HandleFunc("PUT /"+kind+"/{name}", s.putObject(kind))
+		mux.HandleFunc("PATCH /"+kind+"/{name}", s.patchObject(kind))
 		mux.HandleFunc("DELETE /"+kind+"/{name}", s.deleteObject(kind))
 	}
 	mux.HandleFunc("POST /services", s.createObject("services"))

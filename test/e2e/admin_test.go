@@ -231,6 +231,35 @@ func TestAdminCRUD(t *testing.T) {
 	if code != 200 || m["rewrite"] != "/v2/orders" {
 		t.Fatalf("GET route: %d %v", code, m)
 	}
+	patches := []struct {
+		name, path, body string
+		want             int
+	}{
+		{"merge a field", "/routes/orders", `{"rewrite": "/v3/orders"}`, http.StatusOK},
+		{"rename refused", "/routes/orders", `{"name": "other"}`, http.StatusBadRequest},
+		{"missing object", "/routes/nope", `{"rewrite": "/x"}`, http.StatusNotFound},
+		{"invalid result", "/routes/orders", `{"service": "nowhere"}`, http.StatusUnprocessableEntity},
+	}
+	for _, p := range patches {
+		t.Run("PATCH "+p.name, func(t *testing.T) {
+			if code, _, raw := a.call("PATCH", p.path, p.body); code != p.want {
+				t.Fatalf("got %d (%s); want %d", code, raw, p.want)
+			}
+		})
+	}
+	code, m, _ = a.call("GET", "/routes/orders", "")
+	if code != 200 || m["rewrite"] != "/v3/orders" || m["service"] != "echo" {
+		t.Fatalf("after PATCH: %d %v; want rewrite /v3/orders and service echo kept", code, m)
+	}
+	if resp, body := a.gw.do("GET", "/orders", nil); resp.StatusCode != 200 || parseSeen(t, body).Path != "/v3/orders" {
+		t.Fatalf("PATCH not live: %d %s", resp.StatusCode, body)
+	}
+	if code, _, raw = a.call("PATCH", "/routes/orders", `{"rewrite": null}`); code != 200 {
+		t.Fatalf("PATCH null: %d %s", code, raw)
+	}
+	if _, m, _ = a.call("GET", "/routes/orders", ""); m["rewrite"] != nil {
+		t.Fatalf("PATCH null kept rewrite = %v; want it removed", m["rewrite"])
+	}
 	code, _, raw = a.call("POST", "/consumers", `{"name": "shop"}`)
 	if code != http.StatusConflict {
 		t.Fatalf("POST existing consumer: %d %s", code, raw)

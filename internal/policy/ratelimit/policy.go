@@ -44,7 +44,7 @@ type limitSet struct {
 	limits []ratelimit.Limit
 	// suffix[i] ends the key of limit i, so tiers never share counters.
 	suffix []string
-	names []string
+	names  []string
 	// quoted[i] is `"name";r=` for the RateLimit header.
 	quoted []string
 	// policy is the RateLimit-Policy value, shared read-only (cap 1, so
