@@ -53,19 +53,23 @@ func demoCmd(args []string, stdout, stderr io.Writer) int {
 		printConfigError(stderr, name, err)
 		return 1
 	}
-	return serve(cfg, name, "", data, logger, stderr, func(g *gateway.Gateway) {
-		printDemo(stdout, g.Addr(cfg.Listeners[0].Name).String(), svcs)
+	return serve(cfg, name, data, false, logger, stderr, func(g *gateway.Gateway) {
+		printDemo(stdout, g.Addr(cfg.Listeners[0].Name).String(), cfg.Admin.Addr, svcs)
 	})
 }
 
-func printDemo(w io.Writer, addr string, s *demo.Services) {
+func printDemo(w io.Writer, addr, adminAddr string, s *demo.Services) {
 	base := "http://" + addr
+	adminLine := ""
+	if adminAddr != config.AdminAddrOff {
+		adminLine = fmt.Sprintf("\n  admin      http://%s   (status, routes, services, explain, metrics)", adminAddr)
+	}
 	fmt.Fprintf(w, `gatehouse demo is running.
 
   gateway    %s
   auth       %s   (was /auth-service/login,     now POST /api/login)
   orders     %s   (was /order-service/orders,   now GET  /api/orders)
-  payments   %s   (was /payment-service/charge, now POST /api/charge)
+  payments   %s   (was /payment-service/charge, now POST /api/charge)%s
 
 Try:
   curl -s -X POST %[1]s/api/login -d '{"username":"alice","password":"secret"}'
@@ -78,5 +82,5 @@ Try:
   curl -s %[1]s/health
 
 Access log lines follow (one JSON line per request). Ctrl-C stops.
-`, base, s.Auth, s.Orders, s.Payments)
+`, base, s.Auth, s.Orders, s.Payments, adminLine)
 }

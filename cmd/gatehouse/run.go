@@ -53,7 +53,7 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	watchFile = *watch
-	return serve(cfg, *file, gateway.Hash(data), data, logger, stderr, nil)
+	return serve(cfg, *file, data, true, logger, stderr, nil)
 }
 
 // serve runs a gateway for cfg until a signal or a listener failure.
@@ -61,10 +61,10 @@ func runCmd(args []string, stdout, stderr io.Writer) int {
 // watchFile is the run command's -watch flag.
 var watchFile = true
 
-// A non-empty hash means file is a real file: it is watched and SIGHUP
-// reloads it.
-func serve(cfg *config.Config, file, hash string, source []byte, logger *slog.Logger, stderr io.Writer, ready func(*gateway.Gateway)) int {
-	g, err := gateway.New(cfg, gateway.Options{File: file, Logger: logger, Hash: hash, Source: source, FromFile: hash != ""})
+// fromFile means file is a real file: it is watched and SIGHUP reloads
+// it.
+func serve(cfg *config.Config, file string, source []byte, fromFile bool, logger *slog.Logger, stderr io.Writer, ready func(*gateway.Gateway)) int {
+	g, err := gateway.New(cfg, gateway.Options{File: file, Logger: logger, Hash: gateway.Hash(source), Source: source, FromFile: fromFile})
 	if err != nil {
 		printConfigError(stderr, file, err)
 		return 1
@@ -90,12 +90,12 @@ func serve(cfg *config.Config, file, hash string, source []byte, logger *slog.Lo
 	ctx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
 	hup := make(chan os.Signal, 1)
-	if hash != "" && watchFile {
+	if fromFile && watchFile {
 		if err := g.WatchFile(ctx); err != nil {
 			logger.Warn("config file not watched; reload with SIGHUP or the admin API", "err", err)
 		}
 	}
-	if hash != "" {
+	if fromFile {
 		signal.Notify(hup, syscall.SIGHUP)
 		defer signal.Stop(hup)
 	}
