@@ -77,7 +77,9 @@ func (c *collector) run() {
 				select {
 				case line := <-c.queue:
 					buf.Write(line)
-					n++
+					if n++; n >= c.batch {
+						flush()
+					}
 				default:
 					flush()
 					return
