@@ -46,6 +46,8 @@ routes:
     match: {path_prefix: /metrics-test}
     service: metrics-svc
 `, map[string]string{"UP": up.URL})
+	// The registry is process-wide: measure what this test adds.
+	countsBefore, histBefore, upBefore := routeCounts(t)
 	for range 3 {
 		g.do("GET", "/metrics-test/a", nil)
 	}
@@ -57,37 +59,17 @@ routes:
 	}
 
 	want := map[string]float64{"GET 200": 3, "POST 200": 1, "OTHER 200": 1}
-	got := map[string]float64{}
-	for _, m := range series(t, "gateway_requests_total") {
-		l := labels(m)
-		if strings.Contains(l["route"], "random-") {
-			t.Fatalf("raw path leaked into a label: %v", l)
-		}
-		if l["route"] == "metrics-route" {
-			got[l["method"]+" "+l["status_code"]] = m.GetCounter().GetValue()
-		}
-	}
+	got, hist, upHist := routeCounts(t)
 	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("gateway_requests_total{route=metrics-route} %s = %v; want %v (all: %v)", k, got[k], v, got)
+		if got[k]-countsBefore[k] != v {
+			t.Errorf("gateway_requests_total{route=metrics-route} %s grew by %v; want %v", k, got[k]-countsBefore[k], v)
 		}
 	}
 	if n := len(series(t, "gateway_requests_total")); n > 100 {
 		t.Errorf("%d request series after 1000 random paths; labels are not bounded", n)
 	}
-	var hist, upHist uint64
-	for _, m := range series(t, "gateway_request_duration_seconds") {
-		if labels(m)["route"] == "metrics-route" {
-			hist += m.GetHistogram().GetSampleCount()
-		}
-	}
-	for _, m := range series(t, "gateway_upstream_duration_seconds") {
-		if labels(m)["service"] == "metrics-svc" {
-			upHist += m.GetHistogram().GetSampleCount()
-		}
-	}
-	if hist != 5 || upHist != 5 {
-		t.Errorf("duration samples: request %d, upstream %d; want 5 and 5", hist, upHist)
+	if hist-histBefore != 5 || upHist-upBefore != 5 {
+		t.Errorf("duration samples: request %d, upstream %d; want 5 and 5", hist-histBefore, upHist-upBefore)
 	}
 	active := series(t, "gateway_active_connections")
 	if len(active) != 1 || active[0].GetGauge().GetValue() < 1 {
@@ -123,4 +105,33 @@ consumers:
 	if strings.Contains(g.logs.String(), "secret-in-query") || strings.Contains(g.logs.String(), "k-123456") {
 		t.Fatalf("access log holds a credential: %s", g.logs.String())
 	}
+}
+
+// routeCounts reads this test's series: requests by "METHOD CODE", and the
+// request and upstream histogram sample counts. It also fails on any raw
+// path used as a route label.
+func routeCounts(t *testing.T) (map[string]float64, uint64, uint64) {
+	t.Helper()
+	got := map[string]float64{}
+	for _, m := range series(t, "gateway_requests_total") {
+		l := labels(m)
+		if strings.Contains(l["route"], "random-") {
+			t.Fatalf("raw path leaked into a label: %v", l)
+		}
+		if l["route"] == "metrics-route" {
+			got[l["method"]+" "+l["status_code"]] = m.GetCounter().GetValue()
+		}
+	}
+	var hist, upHist uint64
+	for _, m := range series(t, "gateway_request_duration_seconds") {
+		if labels(m)["route"] == "metrics-route" {
+			hist += m.GetHistogram().GetSampleCount()
+		}
+	}
+	for _, m := range series(t, "gateway_upstream_duration_seconds") {
+		if labels(m)["service"] == "metrics-svc" {
+			upHist += m.GetHistogram().GetSampleCount()
+		}
+	}
+	return got, hist, upHist
 }
