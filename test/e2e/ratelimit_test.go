@@ -1,10 +1,8 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"sort"
@@ -14,9 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/config"
-	"github.com/gatehouse/gatehouse/internal/gateway"
-	"github.com/gatehouse/gatehouse/internal/telemetry"
 	"github.com/gatehouse/gatehouse/internal/testutil/redisserver"
 )
 
@@ -226,9 +221,8 @@ func TestRateLimitLeakyBucketDelays(t *testing.T) {
 // startSharedGateway starts one gateway instance of a Redis-limited config.
 func startSharedGateway(t *testing.T, up, redisAddr, onFailure, timeout string) *gw {
 	t.Helper()
-	src := fmt.Sprintf(`
-listeners: [{name: public, addr: "127.0.0.1:0"}]
-services: [{name: s, targets: [{url: %q}]}]
+	return startGateway(t, `
+services: [{name: s, targets: [{url: "${UP}"}]}]
 routes:
   - name: r
     match: {path_prefix: /}
@@ -238,27 +232,9 @@ routes:
         key: [global]
         limits: [{requests: 20, per: 1h}]
         store: redis
-        redis: {addrs: [%q], timeout: %s}
-        on_store_failure: %s
-`, up, redisAddr, timeout, onFailure)
-	cfg, err := config.Parse([]byte(src), "shared.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := gateway.New(cfg, gateway.Options{File: "shared.yaml", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		AccessLog: telemetry.NewAccessLog(io.Discard, nil)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := g.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		g.Shutdown(ctx)
-	})
-	return &gw{t: t, g: g, addr: g.Addr("public").String()}
+        redis: {addrs: ["${REDIS}"], timeout: ${TIMEOUT}}
+        on_store_failure: ${MODE}
+`, map[string]string{"UP": up, "REDIS": redisAddr, "TIMEOUT": timeout, "MODE": onFailure})
 }
 
 func TestRateLimitSharedAcrossInstances(t *testing.T) {
