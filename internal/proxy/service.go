@@ -17,14 +17,14 @@ import (
 type Service struct {
 	Name      string
 	Pool      *upstream.Pool
-	Transport *http.Transport
+	Transport Transport
 	rp        *httputil.ReverseProxy
 	// up, when set by UseUpstream, picks the target of every attempt.
 	up *upstream.Upstream
 }
 
 // NewService builds the proxy for one service.
-func NewService(name string, pool *upstream.Pool, tr *http.Transport, logger *slog.Logger) *Service {
+func NewService(name string, pool *upstream.Pool, tr Transport, logger *slog.Logger) *Service {
 	s := &Service{Name: name, Pool: pool, Transport: tr}
 	s.rp = &httputil.ReverseProxy{
 		Rewrite:        rewrite,

@@ -36,3 +36,20 @@ func NewTransport(o TransportOptions) *http.Transport {
 		ReadBufferSize:         32 << 10,
 	}
 }
+
+// Transport is a service's connection pool as the proxy uses it.
+type Transport interface {
+	http.RoundTripper
+	CloseIdleConnections()
+}
+
+// NewPoolTransport is the transport of one service: the lean HTTP/1.1
+// client for plain-http targets over http.Transport for the rest. A
+// connection cap (max_conns) is left to http.Transport, which enforces it.
+func NewPoolTransport(o TransportOptions) Transport {
+	std := NewTransport(o)
+	if o.MaxConns > 0 {
+		return std
+	}
+	return newH1Transport(o, std)
+}

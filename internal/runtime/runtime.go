@@ -164,7 +164,7 @@ func buildService(gen *statepool.Gen, s config.Service, logger *slog.Logger) (*p
 	// The keep-alive pool outlives a reload while the service's name and
 	// pool settings stay the same, so a reload opens no new connections.
 	kept, err := statepool.Get(gen, fmt.Sprintf("transport|%s|%+v", s.Name, opts), func() (*keptTransport, error) {
-		return &keptTransport{proxy.NewTransport(opts)}, nil
+		return &keptTransport{proxy.NewPoolTransport(opts)}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -174,7 +174,7 @@ func buildService(gen *statepool.Gen, s config.Service, logger *slog.Logger) (*p
 
 // keptTransport lets the state pool close a connection pool no runtime
 // uses any more.
-type keptTransport struct{ *http.Transport }
+type keptTransport struct{ proxy.Transport }
 
 func (k *keptTransport) Close() error {
 	k.CloseIdleConnections()

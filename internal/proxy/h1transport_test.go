@@ -1,0 +1,175 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// countingServer counts the connections an upstream accepts.
+func countingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
+	var conns atomic.Int64
+	s := httptest.NewUnstartedServer(h)
+	s.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	s.Start()
+	t.Cleanup(s.Close)
+	return s, &conns
+}
+
+func newTestH1(o TransportOptions) *h1Transport {
+	if o.MaxIdle == 0 {
+		o.MaxIdle = 8
+	}
+	return newH1Transport(o, NewTransport(o))
+}
+
+func get(t *testing.T, tr http.RoundTripper, method, url string, body io.Reader) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, body)
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, url, err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(b)
+}
+
+func TestH1KeepAliveReuse(t *testing.T) {
+	s, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	tr := newTestH1(TransportOptions{})
+	for range 20 {
+		if _, body := get(t, tr, "GET", s.URL, nil); body != "ok" {
+			t.Fatalf("body %q", body)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("%d connections for 20 sequential requests; want 1", n)
+	}
+}
+
+func TestH1BodiesAndFraming(t *testing.T) {
+	s, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		switch r.URL.Path {
+		case "/chunked":
+			w.(http.Flusher).Flush()
+			fmt.Fprintf(w, "got %d %v", len(b), r.TransferEncoding)
+		case "/nocontent":
+			w.WriteHeader(http.StatusNoContent)
+		case "/notmodified":
+			w.WriteHeader(http.StatusNotModified)
+		case "/close":
+			w.Header().Set("Connection", "close")
+			io.WriteString(w, "bye")
+		default:
+			fmt.Fprintf(w, "got %d", len(b))
+		}
+	})
+	tr := newTestH1(TransportOptions{})
+	if _, body := get(t, tr, "POST", s.URL+"/len", strings.NewReader("hello")); body != "got 5" {
+		t.Fatalf("content-length body: %q", body)
+	}
+	// A body of unknown length goes chunked.
+	pr, pw := io.Pipe()
+	go func() { pw.Write([]byte(strings.Repeat("x", 100000))); pw.Close() }()
+	if resp, body := get(t, tr, "POST", s.URL+"/chunked", pr); body != "got 100000 [chunked]" || resp.TransferEncoding[0] != "chunked" {
+		t.Fatalf("chunked: %q %v", body, resp.TransferEncoding)
+	}
+	for _, p := range []string{"/nocontent", "/notmodified"} {
+		if resp, body := get(t, tr, "GET", s.URL+p, nil); body != "" || resp.StatusCode >= 400 {
+			t.Fatalf("%s: %d %q", p, resp.StatusCode, body)
+		}
+	}
+	if resp, body := get(t, tr, "HEAD", s.URL+"/len", nil); resp.StatusCode != 200 || body != "" {
+		t.Fatalf("HEAD: %d %q", resp.StatusCode, body)
+	}
+	before := conns.Load()
+	get(t, tr, "GET", s.URL+"/close", nil)
+	get(t, tr, "GET", s.URL+"/len", nil)
+	if conns.Load() != before+1 {
+		t.Fatalf("a Connection: close response's connection was reused")
+	}
+}
+
+// TestH1StaleConnectionRetried: the upstream closes an idle keep-alive
+// connection; the next request still succeeds on a new one.
+func TestH1StaleConnectionRetried(t *testing.T) {
+	s, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	tr := newTestH1(TransportOptions{})
+	get(t, tr, "GET", s.URL, nil)
+	s.CloseClientConnections() // the upstream drops its idle connections
+	time.Sleep(50 * time.Millisecond)
+	if _, body := get(t, tr, "GET", s.URL, nil); body != "ok" {
+		t.Fatalf("after the upstream closed the pooled connection: %q", body)
+	}
+	if conns.Load() != 2 {
+		t.Fatalf("%d connections; want 2", conns.Load())
+	}
+}
+
+func TestH1ResponseTimeoutAndCancel(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	s, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	tr := newTestH1(TransportOptions{Response: 100 * time.Millisecond})
+	req, _ := http.NewRequest("GET", s.URL, nil)
+	_, err := tr.RoundTrip(req)
+	if err == nil || classify(err).Status != http.StatusGatewayTimeout {
+		t.Fatalf("slow upstream: %v; want a timeout classified 504", err)
+	}
+	tr = newTestH1(TransportOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ = http.NewRequestWithContext(ctx, "GET", s.URL, nil)
+	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+	if _, err := tr.RoundTrip(req); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled request: %v; want context.Canceled", err)
+	}
+}
+
+func TestH1DialErrorsAreDialErrors(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	tr := newTestH1(TransportOptions{Connect: time.Second})
+	req, _ := http.NewRequest("GET", "http://"+addr+"/", nil)
+	_, err := tr.RoundTrip(req)
+	if !isDial(err) || classify(err).Status != http.StatusBadGateway {
+		t.Fatalf("refused connection: %v; want a dial error classified 502", err)
+	}
+}
+
+func TestH1UnreadBodyClosesConnection(t *testing.T) {
+	s, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, strings.Repeat("y", 1<<20))
+	})
+	tr := newTestH1(TransportOptions{})
+	req, _ := http.NewRequest("GET", s.URL, nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Read(make([]byte, 10))
+	resp.Body.Close() // abandoned mid-body: the connection must not be reused
+	get(t, tr, "GET", s.URL, nil)
+	if conns.Load() != 2 {
+		t.Fatalf("%d connections; want 2 (a half-read connection is not pooled)", conns.Load())
+	}
+}
