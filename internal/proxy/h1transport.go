@@ -114,7 +114,10 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 		return nil, ctxErr(ctx, err)
 	}
 	if t.response > 0 {
-		c.nc.SetReadDeadline(time.Now().Add(t.response))
+		if err := readDeadline(ctx, c.nc, time.Now().Add(t.response)); err != nil {
+			stop()
+			return nil, err
+		}
 	}
 	var resp *http.Response
 	var err error
@@ -130,11 +133,25 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 		resp.Body.Close() // 1xx: informational, read the next
 	}
 	if t.response > 0 {
-		c.nc.SetReadDeadline(time.Time{})
+		if err := readDeadline(ctx, c.nc, time.Time{}); err != nil {
+			stop()
+			resp.Body.Close()
+			return nil, err
+		}
 	}
 	keep := !resp.Close && !req.Close && resp.ProtoAtLeast(1, 1)
 	resp.Body = &h1Body{rc: resp.Body, c: c, t: t, key: req.URL.Host, keep: keep, stop: stop}
 	return resp, nil
+}
+
+// readDeadline moves the read deadline unless ctx has ended: a
+// cancellation that fired in between already set a deadline in the past,
+// and overwriting it would leave the read blocked until the new one.
+// ctx.Err is set before the AfterFunc runs, so checking after the set
+// closes the gap.
+func readDeadline(ctx context.Context, nc net.Conn, at time.Time) error {
+	nc.SetReadDeadline(at)
+	return ctx.Err()
 }
 
 func ctxErr(ctx context.Context, err error) error {

@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -171,5 +172,52 @@ func TestH1UnreadBodyClosesConnection(t *testing.T) {
 	get(t, tr, "GET", s.URL, nil)
 	if conns.Load() != 2 {
 		t.Fatalf("%d connections; want 2 (a half-read connection is not pooled)", conns.Load())
+	}
+}
+
+// TestH1CancelNearResponseDeadline cancels just as the upstream has read
+// the request, when the transport is about to arm its response-header
+// deadline: the cancellation must win over that deadline, or the try
+// would hang until the (here hour-long) response timeout.
+func TestH1CancelNearResponseDeadline(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	arrived := make(chan struct{}, 1)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				if _, err := http.ReadRequest(br); err != nil {
+					return
+				}
+				arrived <- struct{}{}
+				c.Read(make([]byte, 1)) // never answers; waits for the close
+			}()
+		}
+	}()
+	tr := newTestH1(TransportOptions{Response: time.Hour})
+	for i := range 200 {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+ln.Addr().String()+"/", nil)
+		done := make(chan error, 1)
+		go func() { _, err := tr.RoundTrip(req); done <- err }()
+		<-arrived
+		cancel()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("try %d: %v; want context.Canceled", i, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("try %d still blocked after its context was cancelled", i)
+		}
 	}
 }
