@@ -69,6 +69,16 @@ func serve(cfg *config.Config, file string, source []byte, fromFile bool, logger
 		printConfigError(stderr, file, err)
 		return 1
 	}
+	// Signals are caught before the listeners open: a SIGTERM that arrives
+	// once "listening" is logged must drain, not kill the process.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+	defer signal.Stop(sigs)
+	hup := make(chan os.Signal, 1)
+	if fromFile {
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+	}
 	if err := g.Start(); err != nil {
 		fmt.Fprintf(stderr, "gatehouse: %v\n", err)
 		return 1
@@ -89,19 +99,11 @@ func serve(cfg *config.Config, file string, source []byte, fromFile bool, logger
 	}
 	ctx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
-	hup := make(chan os.Signal, 1)
 	if fromFile && watchFile {
 		if err := g.WatchFile(ctx); err != nil {
 			logger.Warn("config file not watched; reload with SIGHUP or the admin API", "err", err)
 		}
 	}
-	if fromFile {
-		signal.Notify(hup, syscall.SIGHUP)
-		defer signal.Stop(hup)
-	}
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
-	defer signal.Stop(sigs)
 	code := 0
 wait:
 	for {
