@@ -112,10 +112,11 @@ func (l *Local) apply(sh *shard, alg Algorithm, c Check, now int64, commit bool)
 }
 
 // makeRoom keeps the shard within its share of MaxKeys: expired entries
-// go first (swept at most once a second), then the soonest-expiring of a
-// sample.
+// go first (swept at most once a second, so a flood of new keys at the cap
+// does not scan the shard on every insert), then the soonest-expiring of
+// a sample.
 func (l *Local) makeRoom(sh *shard, now int64) {
-	if now >= sh.sweepAt || len(sh.entries) >= l.perShard {
+	if now >= sh.sweepAt {
 		for k, e := range sh.entries {
 			if e.exp < now {
 				delete(sh.entries, k)

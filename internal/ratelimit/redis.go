@@ -53,6 +53,9 @@ func NewRedis(o RedisOptions, prefix string) *Redis {
 		PoolSize:     o.PoolSize,
 		PoolTimeout:  o.Timeout,
 		MaxRetries:   -1, // a retry would double the worst-case wait
+		// The per-call context deadline then bounds pool wait, dial,
+		// write and read together, not each of them separately.
+		ContextTimeoutEnabled: true,
 	})
 	return &Redis{client: c, prefix: prefix, timeout: o.Timeout}
 }

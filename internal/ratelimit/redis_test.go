@@ -4,7 +4,9 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,5 +127,83 @@ func TestSharedFailover(t *testing.T) {
 			t.Fatalf("mode %d after recovery: %v %+v", mode, err, out[0])
 		}
 		s.Close()
+	}
+}
+
+// hungServer accepts connections and reads requests but never answers, as
+// a Redis stalled by a long command or a network partition would. It
+// counts the connections it accepts and how many are still open.
+func hungServer(t *testing.T) (addr string, accepted, open *atomic.Int64) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted, open = new(atomic.Int64), new(atomic.Int64)
+	var conns sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); conns.Wait() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			open.Add(1)
+			conns.Add(1)
+			go func() {
+				defer conns.Done()
+				defer open.Add(-1)
+				defer c.Close()
+				io.Copy(io.Discard, c)
+			}()
+		}
+	}()
+	return ln.Addr().String(), accepted, open
+}
+
+// TestSharedStalledRedis: a Redis that accepts but never answers costs a
+// request at most the call timeout, and after a few such calls requests
+// stop going to it at all until the probe sees it answer.
+func TestSharedStalledRedis(t *testing.T) {
+	addr, accepted, open := hungServer(t)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	r := NewRedis(RedisOptions{Addrs: []string{addr}, Timeout: 30 * time.Millisecond}, "hung:")
+	s := NewShared(r, NewLocal(0, nil), FailLocal, "hung", logger)
+	s.interval = time.Hour // keep the probe from talking to the server
+	defer s.Close()
+	checks := []Check{{Key: "k", Limit: Limit{Requests: 5, Per: time.Hour}}}
+	out := make([]Decision, 1)
+
+	if err := r.Take(context.Background(), TokenBucket, checks, out); err == nil {
+		t.Fatal("direct call to a stalled Redis succeeded; want a timeout error")
+	}
+	allowed := 0
+	for i := range 8 {
+		if err := s.Take(context.Background(), TokenBucket, checks, out); err != nil {
+			t.Fatalf("call %d: %v; want the local fallback's answer", i, err)
+		}
+		if out[0].Allowed {
+			allowed++
+		}
+	}
+	if !s.Down() {
+		t.Fatal("store not marked down after repeated timeouts")
+	}
+	if allowed != 5 {
+		t.Fatalf("%d of 8 allowed by the fallback; want 5", allowed)
+	}
+	// A timed-out connection is dropped by the client, never reused.
+	for deadline := time.Now().Add(5 * time.Second); open.Load() > 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d timed-out connections still open; want them closed", open.Load())
+		}
+	}
+	before := accepted.Load()
+	for range 20 {
+		s.Take(context.Background(), TokenBucket, checks, out)
+	}
+	if got := accepted.Load(); got != before {
+		t.Fatalf("%d new connections to Redis while marked down; want none (no request waits on it)", got-before)
 	}
 }

@@ -77,10 +77,12 @@ type RedisSpec struct {
 	Addrs []string `yaml:"addrs"`
 	// MasterName selects Sentinel mode.
 	MasterName string `yaml:"master_name"`
-	Username   string `yaml:"username"`
+	// Username for Redis ACLs (Redis 6+); empty for the default user.
+	Username string `yaml:"username"`
 	// Password: write it as ${ENV}.
 	Password string `yaml:"password"`
-	DB       int    `yaml:"db"`
+	// DB is the database number (standalone and Sentinel only).
+	DB int `yaml:"db"`
 	// Timeout bounds every Redis call. Default 50ms.
 	Timeout config.Duration `yaml:"timeout"`
 	// PoolSize is the connection pool per gateway. Default 10 per CPU.
@@ -103,7 +105,8 @@ var keyParts = []string{"ip", "consumer", "credential", "path", "route", "servic
 func (s *Spec) Validate(at config.Path) []config.FieldError {
 	var errs []config.FieldError
 	add := func(p config.Path, f string, a ...any) { errs = append(errs, config.Errorf(p, f, a...)) }
-	if _, err := ratelimit.ParseAlgorithm(s.Algorithm); err != nil {
+	alg, err := ratelimit.ParseAlgorithm(s.Algorithm)
+	if err != nil {
 		add(at.Field("algorithm"), "unknown algorithm %q: want token_bucket, sliding_window or leaky_bucket%s",
 			s.Algorithm, config.Suggest(s.Algorithm, []string{"token_bucket", "sliding_window", "leaky_bucket"}))
 	}
@@ -116,7 +119,7 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 	if len(s.Limits) == 0 && len(s.Tiers) == 0 {
 		add(at.Field("limits"), "required: at least one limit (or tiers)")
 	}
-	errs = append(errs, validateLimits(at.Field("limits"), s.Limits)...)
+	errs = append(errs, validateLimits(at.Field("limits"), s.Limits, alg)...)
 	seen := map[string]bool{}
 	for i, t := range s.Tiers {
 		p := at.Field("tiers").Index(i)
@@ -132,10 +135,12 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 		case !t.Unlimited && len(t.Limits) == 0:
 			add(p.Field("limits"), "required unless unlimited: true")
 		}
-		errs = append(errs, validateLimits(p.Field("limits"), t.Limits)...)
+		errs = append(errs, validateLimits(p.Field("limits"), t.Limits, alg)...)
 	}
 	if s.MaxDelay < 0 {
 		add(at.Field("max_delay"), "must not be negative")
+	} else if s.MaxDelay != 0 && err == nil && alg != ratelimit.LeakyBucket {
+		add(at.Field("max_delay"), "only used with algorithm: leaky_bucket")
 	}
 	switch s.Store {
 	case "", "local":
@@ -165,7 +170,7 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 	return errs
 }
 
-func validateLimits(at config.Path, ls []LimitSpec) []config.FieldError {
+func validateLimits(at config.Path, ls []LimitSpec, alg ratelimit.Algorithm) []config.FieldError {
 	var errs []config.FieldError
 	for i, l := range ls {
 		p := at.Index(i)
@@ -179,6 +184,8 @@ func validateLimits(at config.Path, ls []LimitSpec) []config.FieldError {
 		}
 		if l.Burst < 0 {
 			errs = append(errs, config.Errorf(p.Field("burst"), "must not be negative"))
+		} else if l.Burst != 0 && alg != ratelimit.TokenBucket {
+			errs = append(errs, config.Errorf(p.Field("burst"), "only used with algorithm: token_bucket"))
 		}
 	}
 	return errs
