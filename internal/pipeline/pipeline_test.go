@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -129,8 +130,14 @@ func TestMergePrecedenceAndOrder(t *testing.T) {
 	}
 }
 
-func TestDecodeUnknownPolicySuggests(t *testing.T) {
+// registerDecodeTestPolicy registers once per process: the registry
+// refuses duplicates, and tests may run several times (-count).
+var registerDecodeTestPolicy = sync.OnceFunc(func() {
 	Register("test_policy_for_decode", PhaseTransform, func() Spec { return nil })
+})
+
+func TestDecodeUnknownPolicySuggests(t *testing.T) {
+	registerDecodeTestPolicy()
 	var node yaml.Node
 	yaml.Unmarshal([]byte("{}"), &node)
 	_, errs := Decode(config.Policies{"test_policy_for_decod": {Path: "policies.test_policy_for_decod", Node: node.Content[0]}})
