@@ -193,8 +193,10 @@ func TestWebSocketUpgrade(t *testing.T) {
 // TestAccessLogFields: every field for a proxied request, a 404 and a 499.
 func TestAccessLogFields(t *testing.T) {
 	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/api/slow" {
+			arrived <- struct{}{}
 			select {
 			case <-release:
 			case <-r.Context().Done():
@@ -214,12 +216,19 @@ routes:
     match: {path_prefix: /api}
     service: s
 `, nil)
-	g.do("GET", "/api/x?secret=1", nil, "X-Forwarded-For", "203.0.113.9")
+	okResp, _ := g.do("GET", "/api/x?secret=1", nil, "X-Forwarded-For", "203.0.113.9", "Host", "api.test")
 	g.do("GET", "/nowhere", nil)
 	// A client that gives up while the upstream is slow.
-	c, _ := net.Dial("tcp", g.addr)
+	c, err := net.Dial("tcp", g.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
 	fmt.Fprint(c, "GET /api/slow HTTP/1.1\r\nHost: gw.test\r\n\r\n")
-	time.Sleep(200 * time.Millisecond)
+	select {
+	case <-arrived:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the slow request never reached the upstream")
+	}
 	c.Close()
 	waitFor(t, "three access log lines", func() bool { return len(g.logs.lines(t)) >= 3 })
 	lines := g.logs.lines(t)
@@ -235,6 +244,14 @@ routes:
 	}
 	if ok["status"] != float64(200) || ok["route"] != "r" || ok["service"] != "s" || ok["bytes_sent"] != float64(5) || ok["remote_addr"] != "127.0.0.1" {
 		t.Errorf("proxied request's line: %v", ok)
+	}
+	if ok["request_id"] != okResp.Header.Get("X-Request-ID") || ok["method"] != "GET" || ok["host"] != "api.test" {
+		t.Errorf("proxied request's line %v; want request_id %q, method GET, host api.test", ok, okResp.Header.Get("X-Request-ID"))
+	}
+	if ts, _ := ok["timestamp"].(string); ts == "" {
+		t.Errorf("timestamp %v; want a time", ok["timestamp"])
+	} else if _, err := time.Parse(time.RFC3339Nano, ts); err != nil {
+		t.Errorf("timestamp %q is not RFC 3339: %v", ts, err)
 	}
 	if nf := byPath["/nowhere"]; nf["status"] != float64(404) || nf["route"] != "" {
 		t.Errorf("404 line: %v", nf)
