@@ -64,7 +64,7 @@ func (t *h1Transport) CloseIdleConnections() {
 }
 
 func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Scheme != "http" || req.Header.Get("Upgrade") != "" || req.Method == http.MethodConnect {
+	if req.URL.Scheme != "http" || len(req.Header["Upgrade"]) > 0 || req.Method == http.MethodConnect {
 		return t.fallback.RoundTrip(req)
 	}
 	replayable := req.Body == nil || req.Body == http.NoBody
@@ -105,7 +105,7 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 	// A cancelled request (client gone, per-try timeout) unblocks any read
 	// or write on the connection at once.
 	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
-	if err := req.Write(c.bw); err != nil {
+	if err := writeRequest(c.bw, req); err != nil {
 		stop()
 		return nil, ctxErr(ctx, err)
 	}

@@ -1,0 +1,212 @@
+package proxy
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// writeRequest puts req on the wire as HTTP/1.1, as req.Write would, in
+// one pass over the header map: no sorted copy of the keys, no value
+// rewriting unless a value needs it, and no per-request transfer state.
+// The order of header fields with different names carries no meaning
+// (RFC 9110, 5.3), so map order is fine; values of one name keep their
+// order. Rare shapes (trailers, a body of unknown emptiness, an opaque
+// URL, an IPv6 zone in the host) go through req.Write.
+func writeRequest(bw *bufio.Writer, req *http.Request) error {
+	hasBody := req.Body != nil && req.Body != http.NoBody
+	if len(req.Trailer) > 0 || len(req.TransferEncoding) > 0 || req.URL.Opaque != "" ||
+		strings.IndexByte(req.Host, '%') >= 0 || strings.IndexByte(req.URL.Host, '%') >= 0 ||
+		(hasBody && req.ContentLength == 0) || (!hasBody && req.ContentLength != 0) {
+		return req.Write(bw)
+	}
+	if hasBody {
+		// Closed on every return, as RoundTrip must close what it was given.
+		defer req.Body.Close()
+	}
+	host := req.Host
+	if host == "" {
+		host = req.URL.Host
+	}
+	if !validHost(host) {
+		return fmt.Errorf("http: invalid Host header %q", host)
+	}
+	method := req.Method
+	if method == "" {
+		method = http.MethodGet
+	}
+	bw.WriteString(method)
+	bw.WriteByte(' ')
+	if p := req.URL.EscapedPath(); p != "" {
+		bw.WriteString(p)
+	} else {
+		bw.WriteByte('/')
+	}
+	if req.URL.ForceQuery || req.URL.RawQuery != "" {
+		bw.WriteByte('?')
+		bw.WriteString(req.URL.RawQuery)
+	}
+	bw.WriteString(" HTTP/1.1\r\nHost: ")
+	bw.WriteString(host)
+	bw.WriteString("\r\n")
+	// User-Agent only when set and not empty: the proxy passes on the
+	// client's and never adds Go's default.
+	if ua := req.Header["User-Agent"]; len(ua) > 0 && ua[0] != "" {
+		writeField(bw, "User-Agent", ua[0])
+	}
+	for k, vs := range req.Header {
+		switch k {
+		case "Host", "User-Agent", "Content-Length", "Transfer-Encoding", "Trailer":
+			continue
+		case "Connection":
+			if req.Close {
+				continue // written once, below
+			}
+		}
+		if !validFieldName(k) {
+			return fmt.Errorf("http: invalid header field name %q", k)
+		}
+		for _, v := range vs {
+			writeField(bw, k, v)
+		}
+	}
+	if req.Close {
+		bw.WriteString("Connection: close\r\n")
+	}
+	chunked := false
+	switch {
+	case req.ContentLength > 0:
+		bw.WriteString("Content-Length: ")
+		bw.Write(strconv.AppendInt(bw.AvailableBuffer(), req.ContentLength, 10))
+		bw.WriteString("\r\n")
+	case req.ContentLength < 0:
+		chunked = true
+		bw.WriteString("Transfer-Encoding: chunked\r\n")
+	case method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch:
+		// Many servers want a length on these methods even when it is 0.
+		bw.WriteString("Content-Length: 0\r\n")
+	}
+	bw.WriteString("\r\n")
+	if !hasBody {
+		return nil
+	}
+	// The head goes out before the body is read, so the service can see
+	// the request (and answer early) while the client is still sending.
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if chunked {
+		if _, err := io.Copy(chunkWriter{bw}, req.Body); err != nil {
+			return err
+		}
+		_, err := bw.WriteString("0\r\n\r\n")
+		return err
+	}
+	n, err := io.Copy(bw, io.LimitReader(req.Body, req.ContentLength))
+	if err != nil {
+		return err
+	}
+	if n == req.ContentLength {
+		var one [1]byte
+		if m, _ := req.Body.Read(one[:]); m > 0 {
+			n++ // longer than announced: refuse rather than cut it silently
+		}
+	}
+	if n != req.ContentLength {
+		return fmt.Errorf("http: ContentLength=%d with Body length %d", req.ContentLength, n)
+	}
+	return nil
+}
+
+// chunkWriter frames each write as one chunk and sends it on at once, so
+// a streamed upload is not held back in the connection's buffer.
+type chunkWriter struct{ bw *bufio.Writer }
+
+func (w chunkWriter) Write(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil // a zero-length chunk would end the body
+	}
+	w.bw.Write(strconv.AppendInt(w.bw.AvailableBuffer(), int64(len(p)), 16))
+	w.bw.WriteString("\r\n")
+	w.bw.Write(p)
+	w.bw.WriteString("\r\n")
+	return len(p), w.bw.Flush()
+}
+
+// writeField writes "k: v\r\n" with v trimmed and any CR or LF in it
+// turned into a space, as net/http does, so a value can never end the
+// field early.
+func writeField(bw *bufio.Writer, k, v string) {
+	bw.WriteString(k)
+	bw.WriteString(": ")
+	v = trimOWS(v)
+	start := 0
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c == '\r' || c == '\n' {
+			bw.WriteString(v[start:i])
+			bw.WriteByte(' ')
+			start = i + 1
+		}
+	}
+	bw.WriteString(v[start:])
+	bw.WriteString("\r\n")
+}
+
+func trimOWS(s string) string {
+	for len(s) > 0 && isOWS(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && isOWS(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func isOWS(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// validFieldName reports whether k is an RFC 9110 token.
+func validFieldName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if !isTokenChar(k[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTokenChar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	switch c {
+	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
+		return true
+	}
+	return false
+}
+
+// validHost accepts what an authority may hold (RFC 3986: reg-name, IP
+// literal, port), the set net/http accepts in a Host header.
+func validHost(h string) bool {
+	if h == "" {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+			continue
+		}
+		if !strings.ContainsRune("!$%&'()*+,-.:;=[]_~", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
