@@ -24,7 +24,7 @@ func (rt *Runtime) serve(l *listener, w http.ResponseWriter, r *http.Request) {
 	ex := exchanges.Get().(*exchange)
 	st, rec := &ex.st, &ex.rec
 	st.Start = time.Now()
-	rec.reset(w, l.writeTimeout)
+	rec.reset(w, l.writeTimeout, st.Start)
 	st.Writer = rec
 
 	ids := r.Header["X-Request-Id"]
@@ -59,7 +59,7 @@ func (rt *Runtime) serve(l *listener, w http.ResponseWriter, r *http.Request) {
 		rt.opts.AccessLog.Log(r, st, status, rec.bytes)
 	}
 	pipeline.ReleaseState(st)
-	rec.reset(nil, 0)
+	rec.reset(nil, 0, time.Time{})
 	exchanges.Put(ex)
 }
 
