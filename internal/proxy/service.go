@@ -21,11 +21,14 @@ type Service struct {
 	rp        *httputil.ReverseProxy
 	// up, when set by UseUpstream, picks the target of every attempt.
 	up *upstream.Upstream
+	// plain: every target is http:// behind the lean HTTP/1.1 transport,
+	// so the common exchange may take the fast path (forward.go).
+	plain bool
 }
 
 // NewService builds the proxy for one service.
 func NewService(name string, pool *upstream.Pool, tr Transport, logger *slog.Logger) *Service {
-	s := &Service{Name: name, Pool: pool, Transport: tr}
+	s := &Service{Name: name, Pool: pool, Transport: tr, plain: plainTargets(pool, tr)}
 	s.rp = &httputil.ReverseProxy{
 		Rewrite:        rewrite,
 		Transport:      tr,
@@ -60,14 +63,22 @@ func Serve(w http.ResponseWriter, r *http.Request) error {
 	st := pipeline.FromRequest(r)
 	rt := st.Runtime.(*Route)
 	st.UpstreamStart = time.Now()
+	if rt.Service.plain && r.ProtoMajor == 1 && len(r.Trailer) == 0 && len(r.Header["Upgrade"]) == 0 {
+		rt.Service.forward(w, r, st, rt)
+		return nil
+	}
 	rt.Service.rp.ServeHTTP(w, r)
 	return nil
 }
 
 func rewrite(pr *httputil.ProxyRequest) {
 	st := pipeline.FromRequest(pr.In)
-	rt := st.Runtime.(*Route)
-	out := pr.Out
+	rewriteOut(pr.In, pr.Out, st, st.Runtime.(*Route))
+}
+
+// rewriteOut aims the outgoing request at the service: target, path, Host
+// and the rebuilt X-Forwarded-* headers.
+func rewriteOut(in, out *http.Request, st *pipeline.State, rt *Route) {
 	if rt.Service.up != nil {
 		// The upstream's transport picks the target (and adds its base
 		// path) per attempt.
@@ -80,11 +91,11 @@ func rewrite(pr *httputil.ProxyRequest) {
 	}
 	out.URL.RawPath = ""
 	if rt.PreserveHost {
-		out.Host = pr.In.Host
+		out.Host = in.Host
 	} else {
 		out.Host = ""
 	}
-	setForwarded(out.Header, pr.In.Header, clientFacts{
+	setForwarded(out.Header, in.Header, clientFacts{
 		peer: st.Peer, clientIP: st.ClientIP, scheme: st.Scheme, host: st.Host, peerTrusted: st.PeerTrusted,
 	})
 	if rt.StripPrefix != "" {
@@ -118,6 +129,21 @@ func modifyResponse(resp *http.Response) error {
 }
 
 func isEventStream(resp *http.Response) bool {
-	ct := resp.Header.Get("Content-Type")
+	var ct string
+	if v := resp.Header["Content-Type"]; len(v) > 0 { // parsed keys are canonical: no Get
+		ct = v[0]
+	}
 	return len(ct) >= 17 && (ct[:17] == "text/event-stream" || ct[:17] == "TEXT/EVENT-STREAM")
+}
+
+func plainTargets(pool *upstream.Pool, tr Transport) bool {
+	if _, ok := tr.(*h1Transport); !ok {
+		return false
+	}
+	for _, t := range pool.Targets() {
+		if t.Scheme != "http" {
+			return false
+		}
+	}
+	return true
 }
