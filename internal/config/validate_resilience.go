@@ -1,6 +1,7 @@
 package config
 
 import (
+	"golang.org/x/net/http/httpguts"
 	"maps"
 	"slices"
 	"strings"
@@ -49,7 +50,7 @@ func (v *validator) hashOn(s Service, at Path) {
 	case HashSourceHeader, HashSourceCookie:
 		if h.Name == "" {
 			v.errorf(at.Field("name"), "required for source %q", h.Source)
-		} else if !validToken(h.Name) {
+		} else if !httpguts.ValidHeaderFieldName(h.Name) {
 			v.errorf(at.Field("name"), "invalid %s name %q", h.Source, h.Name)
 		}
 	default:
@@ -114,7 +115,7 @@ func (v *validator) retries(r Retries, at Path) {
 	}
 	v.statuses(r.RetriableStatuses, at.Field("retriable_statuses"))
 	for i, m := range r.Methods {
-		if !validToken(m) {
+		if !httpguts.ValidHeaderFieldName(m) {
 			v.errorf(at.Field("methods").Index(i), "invalid method %q", m)
 		}
 	}
@@ -148,7 +149,7 @@ func (v *validator) routeResilience(r Route, at Path) {
 		}
 		for _, name := range slices.Sorted(maps.Keys(f.Headers)) {
 			val := f.Headers[name]
-			if !validToken(name) {
+			if !httpguts.ValidHeaderFieldName(name) {
 				v.errorf(fa.Field("headers").Field(name), "invalid header name %q", name)
 			} else if strings.ContainsAny(val, "\r\n\x00") {
 				v.errorf(fa.Field("headers").Field(name), "header value must not contain CR, LF or NUL")
@@ -169,23 +170,6 @@ func (v *validator) statuses(list []int, at Path) {
 			v.errorf(at.Index(i), "must be a status from 100 to 599, got %d", s)
 		}
 	}
-}
-
-// validToken reports whether s is an HTTP token (a header name or method).
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 func or(s, def string) string {

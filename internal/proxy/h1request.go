@@ -3,8 +3,10 @@ package proxy
 import (
 	"bufio"
 	"fmt"
+	"golang.org/x/net/http/httpguts"
 	"io"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 )
@@ -31,7 +33,7 @@ func writeRequest(bw *bufio.Writer, req *http.Request) error {
 	if host == "" {
 		host = req.URL.Host
 	}
-	if !validHost(host) {
+	if !httpguts.ValidHostHeader(host) || host == "" {
 		return fmt.Errorf("http: invalid Host header %q", host)
 	}
 	method := req.Method
@@ -66,7 +68,7 @@ func writeRequest(bw *bufio.Writer, req *http.Request) error {
 				continue // written once, below
 			}
 		}
-		if !validFieldName(k) {
+		if !httpguts.ValidHeaderFieldName(k) {
 			return fmt.Errorf("http: invalid header field name %q", k)
 		}
 		for _, v := range vs {
@@ -142,7 +144,7 @@ func (w chunkWriter) Write(p []byte) (int, error) {
 func writeField(bw *bufio.Writer, k, v string) {
 	bw.WriteString(k)
 	bw.WriteString(": ")
-	v = trimOWS(v)
+	v = textproto.TrimString(v)
 	start := 0
 	for i := 0; i < len(v); i++ {
 		if c := v[i]; c == '\r' || c == '\n' {
@@ -153,60 +155,4 @@ func writeField(bw *bufio.Writer, k, v string) {
 	}
 	bw.WriteString(v[start:])
 	bw.WriteString("\r\n")
-}
-
-func trimOWS(s string) string {
-	for len(s) > 0 && isOWS(s[0]) {
-		s = s[1:]
-	}
-	for len(s) > 0 && isOWS(s[len(s)-1]) {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
-func isOWS(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
-
-// validFieldName reports whether k is an RFC 9110 token.
-func validFieldName(k string) bool {
-	if k == "" {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		if !isTokenChar(k[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func isTokenChar(c byte) bool {
-	switch {
-	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		return true
-	}
-	switch c {
-	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~':
-		return true
-	}
-	return false
-}
-
-// validHost accepts what an authority may hold (RFC 3986: reg-name, IP
-// literal, port), the set net/http accepts in a Host header.
-func validHost(h string) bool {
-	if h == "" {
-		return false
-	}
-	for i := 0; i < len(h); i++ {
-		c := h[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-			continue
-		}
-		if !strings.ContainsRune("!$%&'()*+,-.:;=[]_~", rune(c)) {
-			return false
-		}
-	}
-	return true
 }

@@ -3,6 +3,7 @@
 package headers
 
 import (
+	"golang.org/x/net/http/httpguts"
 	"sort"
 	"strings"
 
@@ -76,7 +77,7 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 }
 
 func checkName(at config.Path, name string) []config.FieldError {
-	if !validToken(name) {
+	if !httpguts.ValidHeaderFieldName(name) {
 		return []config.FieldError{config.Errorf(at, "invalid header name %q", name)}
 	}
 	canon := canonical(name)
@@ -87,19 +88,6 @@ func checkName(at config.Path, name string) []config.FieldError {
 		return []config.FieldError{config.Errorf(at, "header %q cannot be changed: it is a hop-by-hop header", name)}
 	}
 	return nil
-}
-
-func validToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 func sortedKeys(m map[string]string) []string {

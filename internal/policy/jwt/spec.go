@@ -5,6 +5,7 @@
 package jwt
 
 import (
+	"golang.org/x/net/http/httpguts"
 	"net/url"
 	"slices"
 	"strings"
@@ -170,11 +171,11 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 		}
 	}
 	for _, k := range sortedKeys(s.ForwardClaims) {
-		if !validHeaderName(s.ForwardClaims[k]) {
+		if !httpguts.ValidHeaderFieldName(s.ForwardClaims[k]) {
 			add(at.Field("forward_claims").Field(k), "invalid header name %q", s.ForwardClaims[k])
 		}
 	}
-	if s.Header != "" && !validHeaderName(s.Header) {
+	if s.Header != "" && !httpguts.ValidHeaderFieldName(s.Header) {
 		add(at.Field("header"), "invalid header name %q", s.Header)
 	}
 	if s.CacheSize < -1 {
@@ -189,19 +190,6 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 		}
 	}
 	return errs
-}
-
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }
 
 func sortedKeys(m map[string]string) []string {
