@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/pipeline"
+	"golang.org/x/net/http/httpguts"
 )
 
 // forward is the proxy's fast path for the common exchange: an HTTP/1.x
@@ -43,8 +44,13 @@ func (s *Service) forward(w http.ResponseWriter, in *http.Request, st *pipeline.
 		return
 	}
 	if res.StatusCode == http.StatusSwitchingProtocols {
+		// As ReverseProxy: response policies see it, then it is refused.
+		err := modifyResponse(res)
 		res.Body.Close()
-		s.rp.ErrorHandler(w, out, fmt.Errorf("backend tried to switch protocol %q when none was requested", res.Header.Get("Upgrade")))
+		if err == nil {
+			err = fmt.Errorf("backend tried to switch protocol %q when none was requested", res.Header.Get("Upgrade"))
+		}
+		s.rp.ErrorHandler(w, out, err)
 		return
 	}
 	dropHopByHop(res.Header)
@@ -106,7 +112,10 @@ func (s *Service) copyBody(w http.ResponseWriter, res *http.Response, flush bool
 	for {
 		n, rerr := res.Body.Read(buf)
 		if n > 0 {
-			if _, werr := w.Write(buf[:n]); werr != nil {
+			if m, werr := w.Write(buf[:n]); werr != nil || m != n {
+				if werr == nil {
+					werr = io.ErrShortWrite
+				}
 				return werr
 			}
 			if f != nil {
@@ -159,7 +168,7 @@ func upstreamHeader(in http.Header) http.Header {
 		}
 	}
 	// Services that care may learn that trailers get through.
-	if hasToken(in["Te"], "trailers") {
+	if httpguts.HeaderValuesContainsToken(in["Te"], "trailers") {
 		h["Te"] = []string{"trailers"}
 	}
 	// Without one, no User-Agent is sent (not Go's default).
@@ -182,18 +191,6 @@ func dropHopByHop(h http.Header) {
 		"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"} {
 		delete(h, k)
 	}
-}
-
-// hasToken reports whether a comma-separated header lists token.
-func hasToken(values []string, token string) bool {
-	for _, v := range values {
-		for t := range strings.SplitSeq(v, ",") {
-			if strings.EqualFold(textproto.TrimString(t), token) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // cleanQuery drops what a service might parse differently from the

@@ -95,6 +95,7 @@ func TestForwardMatchesReverseProxy(t *testing.T) {
 			"X-Forwarded-For": {"6.6.6.6"}, "X-Forwarded-Host": {"evil"}, "X-Forwarded-Proto": {"https"},
 			"Forwarded": {"for=6.6.6.6"}, "X-Real-Ip": {"6.6.6.6"}, "X-Forwarded-Prefix": {"/evil"}}},
 		{"te trailers kept, other te dropped", "GET", "/api/x", "", map[string][]string{"Te": {"gzip, trailers"}}},
+		{"te look-alike not taken for trailers", "GET", "/api/x", "", map[string][]string{"Te": {"trailer\u017f"}}},
 		{"user agent kept", "GET", "/api/x", "", map[string][]string{"User-Agent": {"curl/8"}}},
 		{"repeated values in order", "GET", "/api/x", "", map[string][]string{"X-Multi": {"1", "2", "3"}}},
 		{"POST with a body", "POST", "/api/charge", `{"amount":1}`, map[string][]string{"Content-Type": {"application/json"}}},
@@ -156,4 +157,16 @@ func roundTrip(t *testing.T, base, method, path, body string, h map[string][]str
 		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
 	}
 	return resp.Header, string(b), resp.Trailer
+}
+
+func TestIsEventStream(t *testing.T) {
+	for ct, want := range map[string]bool{
+		"text/event-stream": true, "Text/Event-Stream": true, "text/event-stream; charset=utf-8": true,
+		"text/event-stream;x=1": true, "text/event-streams": false, "text/html": false, "": false,
+	} {
+		res := &http.Response{Header: http.Header{"Content-Type": {ct}}}
+		if got := isEventStream(res); got != want {
+			t.Errorf("isEventStream(%q) = %v; want %v", ct, got, want)
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httputil"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/pipeline"
@@ -63,7 +64,8 @@ func Serve(w http.ResponseWriter, r *http.Request) error {
 	st := pipeline.FromRequest(r)
 	rt := st.Runtime.(*Route)
 	st.UpstreamStart = time.Now()
-	if rt.Service.plain && r.ProtoMajor == 1 && len(r.Trailer) == 0 && len(r.Header["Upgrade"]) == 0 {
+	if rt.Service.plain && r.ProtoMajor == 1 && len(r.Trailer) == 0 && len(r.Header["Upgrade"]) == 0 &&
+		r.Method != http.MethodConnect {
 		rt.Service.forward(w, r, st, rt)
 		return nil
 	}
@@ -133,7 +135,13 @@ func isEventStream(resp *http.Response) bool {
 	if v := resp.Header["Content-Type"]; len(v) > 0 { // parsed keys are canonical: no Get
 		ct = v[0]
 	}
-	return len(ct) >= 17 && (ct[:17] == "text/event-stream" || ct[:17] == "TEXT/EVENT-STREAM")
+	// The media type, in any case, alone or before parameters.
+	const es = "text/event-stream"
+	if len(ct) < len(es) || !strings.EqualFold(ct[:len(es)], es) {
+		return false
+	}
+	rest := ct[len(es):]
+	return rest == "" || rest[0] == ';' || rest[0] == ' ' || rest[0] == '\t'
 }
 
 func plainTargets(pool *upstream.Pool, tr Transport) bool {
