@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"net/http"
+	"net/textproto"
 	"strings"
 	"sync"
 	"time"
@@ -106,7 +107,39 @@ func (rt *Runtime) handle(l *listener, w http.ResponseWriter, r *http.Request, s
 		st.Captures = append(st.Captures, pipeline.Capture{Name: c.Name, Value: c.Value})
 	}
 	stripH2C(r.Header)
+	dropConnectionListed(r.Header)
 	return rte.chain.Serve(w, r)
+}
+
+// dropConnectionListed removes the fields a client named in Connection
+// before any policy runs. The proxy removes them in any case (RFC 9110,
+// 7.6.1); removing them only there would let a client strip a header a
+// policy set, such as an identity header, with "Connection: X-User-ID".
+// The tokens net/http and the proxy still act on (upgrade, keep-alive,
+// close) stay in Connection.
+func dropConnectionListed(h http.Header) {
+	conn := h["Connection"]
+	if len(conn) == 0 {
+		return
+	}
+	var keep []string
+	for _, f := range conn {
+		for sf := range strings.SplitSeq(f, ",") {
+			sf = textproto.TrimString(sf)
+			switch {
+			case sf == "":
+			case strings.EqualFold(sf, "upgrade"), strings.EqualFold(sf, "keep-alive"), strings.EqualFold(sf, "close"):
+				keep = append(keep, sf)
+			default:
+				delete(h, textproto.CanonicalMIMEHeaderKey(sf))
+			}
+		}
+	}
+	if len(keep) == 0 {
+		delete(h, "Connection")
+		return
+	}
+	h["Connection"] = []string{strings.Join(keep, ", ")}
 }
 
 // headerCount counts header lines as the client sent them (Host aside).

@@ -252,3 +252,35 @@ func TestHealthAndHeaderLimits(t *testing.T) {
 		t.Errorf("request with too many headers reached upstream")
 	}
 }
+
+// TestConnectionCannotStripPolicyHeaders: a client naming a header in
+// Connection loses its own copy of it, but cannot remove the one a policy
+// sets for the upstream.
+func TestConnectionCannotStripPolicyHeaders(t *testing.T) {
+	u := echoServer(t, "u")
+	g := startGateway(t, `
+services:
+  - name: echo
+    targets: [{url: "${U}"}]
+routes:
+  - name: all
+    match: {path_prefix: /}
+    service: echo
+    policies:
+      request_headers:
+        set: {X-Gateway-Route: "{route}"}
+`, map[string]string{"U": u.URL})
+	code, body := g.raw("GET /x HTTP/1.1\r\nHost: a\r\n" +
+		"Connection: X-Gateway-Route, X-Client-Hop, keep-alive\r\n" +
+		"X-Gateway-Route: forged\r\nX-Client-Hop: 1\r\n\r\n")
+	if code != 200 {
+		t.Fatalf("status %d; want 200 (%s)", code, body)
+	}
+	s := parseSeen(t, body)
+	if got := strings.Join(s.Header["X-Gateway-Route"], ","); got != "all" {
+		t.Errorf("X-Gateway-Route = %q; want the policy's value \"all\"", got)
+	}
+	if v, ok := s.Header["X-Client-Hop"]; ok {
+		t.Errorf("X-Client-Hop named in Connection reached the upstream: %q", v)
+	}
+}
