@@ -108,6 +108,7 @@ func (rt *Runtime) handle(l *listener, w http.ResponseWriter, r *http.Request, s
 	}
 	stripH2C(r.Header)
 	dropConnectionListed(r.Header)
+	dropUnderscored(r.Header)
 	return rte.chain.Serve(w, r)
 }
 
@@ -173,5 +174,17 @@ func writeHealth(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(healthBody)
+	}
+}
+
+// dropUnderscored removes request headers whose names hold an underscore,
+// as nginx does by default. CGI-style servers (WSGI, PHP, Rack) map "-"
+// and "_" to the same variable, so "X_User_ID" from a client would reach
+// them as the X-User-ID the gateway vouches for.
+func dropUnderscored(h http.Header) {
+	for k := range h {
+		if strings.IndexByte(k, '_') >= 0 {
+			delete(h, k)
+		}
 	}
 }

@@ -284,3 +284,23 @@ routes:
 		t.Errorf("X-Client-Hop named in Connection reached the upstream: %q", v)
 	}
 }
+
+// TestUnderscoredHeadersDropped: a header a CGI-style service would read
+// as X-User-ID never reaches it under another spelling.
+func TestUnderscoredHeadersDropped(t *testing.T) {
+	u := echoServer(t, "u")
+	g := startGateway(t, oneRoute, map[string]string{"U": u.URL})
+	code, body := g.raw("GET /x HTTP/1.1\r\nHost: a\r\nX_User_ID: admin\r\nX-Kept: yes\r\n\r\n")
+	if code != 200 {
+		t.Fatalf("status %d; want 200 (%s)", code, body)
+	}
+	s := parseSeen(t, body)
+	for k := range s.Header {
+		if strings.Contains(k, "_") {
+			t.Errorf("underscored header %s reached the upstream", k)
+		}
+	}
+	if got := strings.Join(s.Header["X-Kept"], ","); got != "yes" {
+		t.Errorf("X-Kept = %q; want yes", got)
+	}
+}
