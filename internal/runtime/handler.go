@@ -93,6 +93,11 @@ func (rt *Runtime) handle(l *listener, w http.ResponseWriter, r *http.Request, s
 		writeHealth(w, r)
 		return nil
 	}
+	// Header hygiene before routing: a route must not match on a header
+	// the service will never see.
+	stripH2C(r.Header)
+	dropConnectionListed(r.Header)
+	dropUnderscored(r.Header)
 	res := rt.table.Match(r, r.Host, path)
 	if res.Index < 0 {
 		if len(res.Allow) > 0 {
@@ -106,9 +111,6 @@ func (rt *Runtime) handle(l *listener, w http.ResponseWriter, r *http.Request, s
 	for _, c := range res.Captures {
 		st.Captures = append(st.Captures, pipeline.Capture{Name: c.Name, Value: c.Value})
 	}
-	stripH2C(r.Header)
-	dropConnectionListed(r.Header)
-	dropUnderscored(r.Header)
 	return rte.chain.Serve(w, r)
 }
 
