@@ -101,13 +101,13 @@ func writeRequest(bw *bufio.Writer, req *http.Request) error {
 		return err
 	}
 	if chunked {
-		if _, err := io.Copy(chunkWriter{bw}, req.Body); err != nil {
+		if _, err := io.Copy(chunkWriter{bw}, bodyReader{req.Body}); err != nil {
 			return err
 		}
 		_, err := bw.WriteString("0\r\n\r\n")
 		return err
 	}
-	n, err := io.Copy(bw, io.LimitReader(req.Body, req.ContentLength))
+	n, err := io.Copy(bw, io.LimitReader(bodyReader{req.Body}, req.ContentLength))
 	if err != nil {
 		return err
 	}
@@ -121,6 +121,24 @@ func writeRequest(bw *bufio.Writer, req *http.Request) error {
 		return fmt.Errorf("http: ContentLength=%d with Body length %d", req.ContentLength, n)
 	}
 	return nil
+}
+
+// bodyReadError is a failure to read the body being sent (the client's
+// side), told apart from a failure to write it to the service.
+type bodyReadError struct{ err error }
+
+func (e bodyReadError) Error() string { return e.err.Error() }
+func (e bodyReadError) Unwrap() error { return e.err }
+
+// bodyReader marks the errors of the body it reads as bodyReadError.
+type bodyReader struct{ r io.Reader }
+
+func (b bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = bodyReadError{err}
+	}
+	return n, err
 }
 
 // chunkWriter frames each write as one chunk and sends it on at once, so

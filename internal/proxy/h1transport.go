@@ -106,6 +106,10 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 	// or write on the connection at once.
 	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
 	if err := writeRequest(c.bw, req); err != nil {
+		if resp := earlyAnswer(ctx, c, req, err); resp != nil {
+			resp.Body = &h1Body{rc: resp.Body, c: c, t: t, key: req.URL.Host, stop: stop}
+			return resp, nil
+		}
 		stop()
 		return nil, ctxErr(ctx, err)
 	}
@@ -143,6 +147,41 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 	resp.Body = &h1Body{rc: resp.Body, c: c, t: t, key: req.URL.Host, keep: keep, stop: stop}
 	return resp, nil
 }
+
+// earlyAnswer reads the response a service sent before it stopped taking
+// the request body (a 413 or 401 for an upload it will not read, then a
+// close), so the client gets that answer rather than a 502, as with
+// http.Transport. It returns nil when the write failed for another reason
+// (the client's body, a cancelled request) or no response is there. The
+// connection is never reused after it.
+func earlyAnswer(ctx context.Context, c *h1Conn, req *http.Request, err error) *http.Response {
+	var be bodyReadError
+	if ctx.Err() != nil || errors.As(err, &be) || req.Body == nil || req.Body == http.NoBody {
+		return nil
+	}
+	// The service closed or reset the connection: whatever it answered
+	// is already here, so a short bound is enough.
+	if readDeadline(ctx, c.nc, time.Now().Add(earlyAnswerWait)) != nil {
+		return nil
+	}
+	for {
+		resp, rerr := http.ReadResponse(c.br, req)
+		if rerr != nil {
+			return nil
+		}
+		if resp.StatusCode >= 200 {
+			if readDeadline(ctx, c.nc, time.Time{}) != nil {
+				resp.Body.Close()
+				return nil
+			}
+			resp.Close = true
+			return resp
+		}
+		resp.Body.Close() // 1xx: informational, read the next
+	}
+}
+
+const earlyAnswerWait = time.Second
 
 // readDeadline moves the read deadline unless ctx has ended: a
 // cancellation that fired in between already set a deadline in the past,

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -221,3 +222,68 @@ func TestH1CancelNearResponseDeadline(t *testing.T) {
 		}
 	}
 }
+
+// TestH1EarlyAnswerToUpload: a service that answers an upload it will not
+// read (413, then a close) must get its answer to the client, not a 502,
+// whether the body's length is known or it goes chunked.
+func TestH1EarlyAnswerToUpload(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				io.WriteString(c, "HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nContent-Length: 9\r\n\r\ntoo large")
+				time.Sleep(10 * time.Millisecond) // then close with the body unread: a reset
+			}()
+		}
+	}()
+	url := "http://" + ln.Addr().String() + "/upload"
+	tr := newTestH1(TransportOptions{})
+	for i := range 10 {
+		var body io.Reader = bytes.NewReader(make([]byte, 8<<20))
+		if i%2 == 1 {
+			body = io.MultiReader(body) // unknown length: chunked
+		}
+		req, _ := http.NewRequest("POST", url, body)
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatalf("try %d: %v; want the service's 413", i, err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || string(b) != "too large" {
+			t.Fatalf("try %d: %d %q; want 413 \"too large\"", i, resp.StatusCode, b)
+		}
+	}
+}
+
+// TestH1ClientBodyErrorIsNotAnAnswer: when the client's body fails, the
+// transport reports that failure and reads no response.
+func TestH1ClientBodyErrorIsNotAnAnswer(t *testing.T) {
+	s, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		io.WriteString(w, "ok")
+	})
+	tr := newTestH1(TransportOptions{})
+	broken := errors.New("client went away")
+	req, _ := http.NewRequest("POST", s.URL, io.MultiReader(strings.NewReader("part"), iotestErr{broken}))
+	req.ContentLength = 100
+	if _, err := tr.RoundTrip(req); !errors.Is(err, broken) {
+		t.Fatalf("RoundTrip: %v; want the body's error", err)
+	}
+}
+
+type iotestErr struct{ err error }
+
+func (e iotestErr) Read([]byte) (int, error) { return 0, e.err }
