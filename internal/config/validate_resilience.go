@@ -50,6 +50,8 @@ func (v *validator) hashOn(s Service, at Path) {
 	case HashSourceHeader, HashSourceCookie:
 		if h.Name == "" {
 			v.errorf(at.Field("name"), "required for source %q", h.Source)
+		} else if h.Source == HashSourceHeader && RequestHeaderProblem(h.Name) != "" {
+			v.errorf(at.Field("name"), "%s", RequestHeaderProblem(h.Name))
 		} else if !httpguts.ValidHeaderFieldName(h.Name) {
 			v.errorf(at.Field("name"), "invalid %s name %q", h.Source, h.Name)
 		}

@@ -3,6 +3,8 @@ package config
 import (
 	"regexp"
 	"strings"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 func (v *validator) routes() {
@@ -59,7 +61,7 @@ func (v *validator) match(m Match, at Path) []string {
 		}
 	}
 	for i, meth := range m.Methods {
-		if !isToken(meth) {
+		if !httpguts.ValidHeaderFieldName(meth) { // a method is a token
 			v.errorf(at.Field("methods").Index(i), "invalid method %q", meth)
 		}
 	}
@@ -91,8 +93,8 @@ func (v *validator) valueMatch(m ValueMatch, at Path, header bool) {
 	switch {
 	case m.Name == "":
 		v.errorf(at.Field("name"), "required")
-	case header && !isToken(m.Name):
-		v.errorf(at.Field("name"), "invalid header name %q", m.Name)
+	case header && RequestHeaderProblem(m.Name) != "":
+		v.errorf(at.Field("name"), "%s", RequestHeaderProblem(m.Name))
 	}
 	var set []string
 	for _, f := range []struct {

@@ -1,23 +1,25 @@
 package config
 
-import "strings"
+import (
+	"fmt"
+	"strings"
 
-// isToken reports whether s is an HTTP token (RFC 9110 section 5.6.2), the
-// syntax of methods and header names.
-func isToken(s string) bool {
-	if s == "" {
-		return false
+	"golang.org/x/net/http/httpguts"
+)
+
+// RequestHeaderProblem is why a config field cannot name a header read
+// from client requests, or "" when it can. A name with an underscore is
+// refused: the gateway drops such headers on intake, as nginx does (see
+// docs/routing.md), so a setting that reads one would never see a value.
+func RequestHeaderProblem(name string) string {
+	switch {
+	case !httpguts.ValidHeaderFieldName(name):
+		return fmt.Sprintf("invalid header name %q", name)
+	case strings.IndexByte(name, '_') >= 0:
+		return fmt.Sprintf("header name %q has an underscore; the gateway drops such request headers, so it would never be seen (use %q)",
+			name, strings.ReplaceAll(name, "_", "-"))
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
-		default:
-			return false
-		}
-	}
-	return true
+	return ""
 }
 
 // validHost reports whether s is a DNS-style host name: dot-separated

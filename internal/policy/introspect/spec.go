@@ -84,6 +84,9 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 	} else if u, err := url.Parse(s.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		add(at.Field("url"), "must be an http or https URL")
 	}
+	if s.Header != "" && config.RequestHeaderProblem(s.Header) != "" {
+		add(at.Field("header"), "%s", config.RequestHeaderProblem(s.Header))
+	}
 	if (s.ClientID == "") != (s.ClientSecret == "") {
 		add(at.Field("client_secret"), "client_id and client_secret go together")
 	}

@@ -175,8 +175,8 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 			add(at.Field("forward_claims").Field(k), "invalid header name %q", s.ForwardClaims[k])
 		}
 	}
-	if s.Header != "" && !httpguts.ValidHeaderFieldName(s.Header) {
-		add(at.Field("header"), "invalid header name %q", s.Header)
+	if s.Header != "" && config.RequestHeaderProblem(s.Header) != "" {
+		add(at.Field("header"), "%s", config.RequestHeaderProblem(s.Header))
 	}
 	if s.CacheSize < -1 {
 		add(at.Field("cache_size"), "must be -1 (off), 0 (default) or positive")

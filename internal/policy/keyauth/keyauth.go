@@ -71,8 +71,8 @@ func (s *Spec) header() string {
 // Validate checks the settings.
 func (s *Spec) Validate(at config.Path) []config.FieldError {
 	var errs []config.FieldError
-	if s.Header != "" && s.Header != "off" && strings.ContainsAny(s.Header, " \t:\r\n\"(),/;<=>?@[\\]{}") {
-		errs = append(errs, config.Errorf(at.Field("header"), "invalid header name %q", s.Header))
+	if s.Header != "" && s.Header != "off" && config.RequestHeaderProblem(s.Header) != "" {
+		errs = append(errs, config.Errorf(at.Field("header"), "%s", config.RequestHeaderProblem(s.Header)))
 	}
 	if s.Header == "off" && s.Query == "" {
 		errs = append(errs, config.Errorf(at.Field("header"), `"off" needs a query parameter to read the key from`))

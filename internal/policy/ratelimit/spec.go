@@ -114,6 +114,8 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 		if !validKey(k) {
 			add(at.Field("key").Index(i), "unknown key %q: want ip, consumer, credential, path, route, service, global, header:NAME or claim:NAME%s",
 				k, config.Suggest(k, []string{"ip", "consumer", "credential", "path", "route", "service", "global"}))
+		} else if name, ok := strings.CutPrefix(k, "header:"); ok && config.RequestHeaderProblem(name) != "" {
+			add(at.Field("key").Index(i), "%s", config.RequestHeaderProblem(name))
 		}
 	}
 	if len(s.Limits) == 0 && len(s.Tiers) == 0 {
