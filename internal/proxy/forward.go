@@ -135,12 +135,24 @@ func (s *Service) copyBody(w http.ResponseWriter, res *http.Response, flush bool
 }
 
 // skipUpstream: the headers that describe one connection, not the message
-// (RFC 9110, 7.6.1), and the forwarding headers the gateway rebuilds.
+// (RFC 9110, 7.6.1), the forwarding headers the gateway rebuilds, and the
+// spoofable ones it drops (forwarded.go).
 func skipUpstream(k string) bool {
 	switch k {
 	case "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
 		"Te", "Trailer", "Transfer-Encoding", "Upgrade",
-		"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto":
+		"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto",
+		"X-Real-Ip", "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Forwarded-Server", "X-Forwarded-Ssl", "X-Original-Forwarded-For":
+		return true
+	}
+	return false
+}
+
+// hopByHop: the response headers that describe one connection.
+func hopByHop(k string) bool {
+	switch k {
+	case "Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
+		"Te", "Trailer", "Transfer-Encoding", "Upgrade":
 		return true
 	}
 	return false
@@ -178,7 +190,8 @@ func upstreamHeader(in http.Header) http.Header {
 	return h
 }
 
-// dropHopByHop removes a response's connection-level headers.
+// dropHopByHop removes a response's connection-level headers in one pass
+// over the (parsed, so canonical) keys, not a delete per name.
 func dropHopByHop(h http.Header) {
 	for _, f := range h["Connection"] {
 		for sf := range strings.SplitSeq(f, ",") {
@@ -187,9 +200,10 @@ func dropHopByHop(h http.Header) {
 			}
 		}
 	}
-	for _, k := range [...]string{"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate",
-		"Proxy-Authorization", "Te", "Trailer", "Transfer-Encoding", "Upgrade"} {
-		delete(h, k)
+	for k := range h {
+		if hopByHop(k) {
+			delete(h, k)
+		}
 	}
 }
 

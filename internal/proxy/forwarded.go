@@ -127,11 +127,17 @@ func lastValue(vs []string) string {
 // rebuilt where the gateway has the facts.
 var spoofable = []string{"X-Real-Ip", "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Forwarded-Server", "X-Forwarded-Ssl", "X-Original-Forwarded-For"}
 
-// setForwarded writes X-Forwarded-For/Proto/Host and X-Real-IP on out.
-func setForwarded(out, in http.Header, st clientFacts) {
-	for _, h := range spoofable {
-		delete(out, h)
+// dropSpoofable removes the spoofable headers from a copy of the client's
+// header (the fast path never copies them: skipUpstream).
+func dropSpoofable(h http.Header) {
+	for _, k := range spoofable {
+		delete(h, k)
 	}
+}
+
+// setForwarded writes X-Forwarded-For/Proto/Host and X-Real-IP on out,
+// which holds none of the spoofable headers.
+func setForwarded(out, in http.Header, st clientFacts) {
 	xff := st.peer
 	if st.peerTrusted {
 		if prior := in["X-Forwarded-For"]; len(prior) > 0 {

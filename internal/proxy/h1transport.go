@@ -36,6 +36,15 @@ type h1Conn struct {
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	idleAt time.Time
+	// abort unblocks any read or write on nc; made once per connection
+	// so that arming it for a request allocates no closure.
+	abort func()
+}
+
+func newH1Conn(nc net.Conn) *h1Conn {
+	c := &h1Conn{nc: nc, br: bufio.NewReaderSize(nc, 32<<10), bw: bufio.NewWriterSize(nc, 32<<10)}
+	c.abort = func() { c.nc.SetDeadline(time.Unix(1, 0)) }
+	return c
 }
 
 func newH1Transport(o TransportOptions, fallback *http.Transport) *h1Transport {
@@ -104,7 +113,7 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 	ctx := req.Context()
 	// A cancelled request (client gone, per-try timeout) unblocks any read
 	// or write on the connection at once.
-	stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(time.Unix(1, 0)) })
+	stop := context.AfterFunc(ctx, c.abort)
 	if err := writeRequest(c.bw, req); err != nil {
 		if resp := earlyAnswer(ctx, c, req, err); resp != nil {
 			resp.Body = &h1Body{rc: resp.Body, c: c, t: t, key: req.URL.Host, stop: stop}
@@ -136,7 +145,10 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 		}
 		resp.Body.Close() // 1xx: informational, read the next
 	}
-	if t.response > 0 {
+	// The deadline bounds the wait for the head only. A body already in
+	// the buffer needs no further read from the connection, so the
+	// deadline may stay; the next exchange sets its own before reading.
+	if t.response > 0 && !bodyBuffered(resp, c.br) {
 		if err := readDeadline(ctx, c.nc, time.Time{}); err != nil {
 			stop()
 			resp.Body.Close()
@@ -146,6 +158,11 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 	keep := !resp.Close && !req.Close && resp.ProtoAtLeast(1, 1)
 	resp.Body = &h1Body{rc: resp.Body, c: c, t: t, key: req.URL.Host, keep: keep, stop: stop}
 	return resp, nil
+}
+
+// bodyBuffered says the whole body of resp is already read off the wire.
+func bodyBuffered(resp *http.Response, br *bufio.Reader) bool {
+	return resp.Body == http.NoBody || resp.ContentLength >= 0 && int64(br.Buffered()) >= resp.ContentLength
 }
 
 // earlyAnswer reads the response a service sent before it stopped taking
@@ -257,7 +274,7 @@ func (t *h1Transport) conn(ctx context.Context, host string) (*h1Conn, bool, err
 	if err != nil {
 		return nil, false, err
 	}
-	return &h1Conn{nc: nc, br: bufio.NewReaderSize(nc, 32<<10), bw: bufio.NewWriterSize(nc, 32<<10)}, false, nil
+	return newH1Conn(nc), false, nil
 }
 
 func (t *h1Transport) put(host string, c *h1Conn) {

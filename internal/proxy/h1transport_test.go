@@ -287,3 +287,39 @@ func TestH1ClientBodyErrorIsNotAnAnswer(t *testing.T) {
 type iotestErr struct{ err error }
 
 func (e iotestErr) Read([]byte) (int, error) { return 0, e.err }
+
+// TestH1ResponseDeadlineBoundsTheHeadOnly: the response timeout bounds
+// the wait for the head. A deadline left on a pooled connection after a
+// buffered body must not fail its next request, and a body still arriving
+// after the head is never cut by it.
+func TestH1ResponseDeadlineBoundsTheHeadOnly(t *testing.T) {
+	s, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/slow-head":
+			time.Sleep(30 * time.Millisecond)
+			io.WriteString(w, "late but in time")
+		case "/slow-body":
+			w.Header().Set("Content-Length", "4")
+			w.WriteHeader(http.StatusOK)
+			w.(http.Flusher).Flush()
+			time.Sleep(250 * time.Millisecond) // longer than the response timeout
+			io.WriteString(w, "tail")
+		default:
+			io.WriteString(w, "quick")
+		}
+	})
+	tr := newTestH1(TransportOptions{Response: 150 * time.Millisecond})
+	if _, body := get(t, tr, "GET", s.URL+"/quick", nil); body != "quick" {
+		t.Fatalf("quick: %q", body)
+	}
+	time.Sleep(200 * time.Millisecond) // the first deadline passes while the connection idles
+	if _, body := get(t, tr, "GET", s.URL+"/slow-head", nil); body != "late but in time" {
+		t.Fatalf("after an idle past the old deadline: %q", body)
+	}
+	if _, body := get(t, tr, "GET", s.URL+"/slow-body", nil); body != "tail" {
+		t.Fatalf("a body arriving after the head's timeout: %q", body)
+	}
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("%d connections; want 1 (the same one reused)", n)
+	}
+}

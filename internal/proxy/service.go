@@ -74,6 +74,7 @@ func Serve(w http.ResponseWriter, r *http.Request) error {
 }
 
 func rewrite(pr *httputil.ProxyRequest) {
+	dropSpoofable(pr.Out.Header)
 	st := pipeline.FromRequest(pr.In)
 	rewriteOut(pr.In, pr.Out, st, st.Runtime.(*Route))
 }
