@@ -71,7 +71,8 @@ var (
 )
 
 func (rt *Runtime) handle(l *listener, w http.ResponseWriter, r *http.Request, st *pipeline.State) error {
-	if l.maxHeaderCount > 0 && headerCount(r.Header) > l.maxHeaderCount {
+	lines, seen := scanHeader(r.Header)
+	if l.maxHeaderCount > 0 && lines > l.maxHeaderCount {
 		return errTooManyHeaders
 	}
 	// Absolute-form ("GET http://host/x") and asterisk-form targets are
@@ -95,9 +96,12 @@ func (rt *Runtime) handle(l *listener, w http.ResponseWriter, r *http.Request, s
 	}
 	// Header hygiene before routing: a route must not match on a header
 	// the service will never see.
-	stripH2C(r.Header)
-	dropConnectionListed(r.Header)
-	dropUnderscored(r.Header)
+	if seen&seenUpgrade != 0 {
+		stripH2C(r.Header)
+	}
+	if seen&seenConnection != 0 {
+		dropConnectionListed(r.Header)
+	}
 	res := rt.table.Match(r, r.Host, path)
 	if res.Index < 0 {
 		if len(res.Allow) > 0 {
@@ -145,13 +149,29 @@ func dropConnectionListed(h http.Header) {
 	h["Connection"] = []string{strings.Join(keep, ", ")}
 }
 
-// headerCount counts header lines as the client sent them (Host aside).
-func headerCount(h http.Header) int {
-	n := 0
-	for _, vs := range h {
-		n += len(vs)
+// Header names scanHeader reports, so that the rarer clean-ups run only
+// when there is something to clean.
+const (
+	seenUpgrade = 1 << iota
+	seenConnection
+)
+
+// scanHeader counts the header lines as the client sent them (Host
+// aside) and, in the same pass, drops the fields whose names hold an
+// underscore (see below) and notes Upgrade and Connection.
+func scanHeader(h http.Header) (lines, seen int) {
+	for k, vs := range h {
+		lines += len(vs)
+		switch {
+		case k == "Upgrade":
+			seen |= seenUpgrade
+		case k == "Connection":
+			seen |= seenConnection
+		case strings.IndexByte(k, '_') >= 0:
+			delete(h, k)
+		}
 	}
-	return n
+	return lines, seen
 }
 
 // stripH2C drops a cleartext HTTP/2 upgrade: the gateway speaks HTTP/1.1
@@ -179,14 +199,7 @@ func writeHealth(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// dropUnderscored removes request headers whose names hold an underscore,
-// as nginx does by default. CGI-style servers (WSGI, PHP, Rack) map "-"
-// and "_" to the same variable, so "X_User_ID" from a client would reach
-// them as the X-User-ID the gateway vouches for.
-func dropUnderscored(h http.Header) {
-	for k := range h {
-		if strings.IndexByte(k, '_') >= 0 {
-			delete(h, k)
-		}
-	}
-}
+// Request headers whose names hold an underscore are dropped (in
+// scanHeader), as nginx does by default. CGI-style servers (WSGI, PHP,
+// Rack) map "-" and "_" to the same variable, so "X_User_ID" from a
+// client would reach them as the X-User-ID the gateway vouches for.

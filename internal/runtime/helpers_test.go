@@ -8,22 +8,30 @@ import (
 	"testing"
 )
 
-func TestHeaderCount(t *testing.T) {
+func TestScanHeader(t *testing.T) {
 	cases := []struct {
-		name string
-		h    http.Header
-		want int
+		name      string
+		h         http.Header
+		lines     int
+		seen      int
+		remaining http.Header
 	}{
-		{"none", http.Header{}, 0},
-		{"nil", nil, 0},
-		{"one each", http.Header{"A": {"1"}, "B": {"2"}}, 2},
-		{"repeated lines count one by one", http.Header{"Cookie": {"a=1", "b=2", "c=3"}, "A": {"1"}}, 4},
-		{"an empty value is still a line", http.Header{"A": {""}}, 1},
+		{"none", http.Header{}, 0, 0, http.Header{}},
+		{"nil", nil, 0, 0, nil},
+		{"one each", http.Header{"A": {"1"}, "B": {"2"}}, 2, 0, http.Header{"A": {"1"}, "B": {"2"}}},
+		{"repeated lines count one by one", http.Header{"Cookie": {"a=1", "b=2", "c=3"}, "A": {"1"}}, 4, 0,
+			http.Header{"Cookie": {"a=1", "b=2", "c=3"}, "A": {"1"}}},
+		{"an empty value is still a line", http.Header{"A": {""}}, 1, 0, http.Header{"A": {""}}},
+		{"underscored names dropped but counted", http.Header{"X_User_Id": {"1"}, "X-User-Id": {"2"}, "_": {"3"}}, 3, 0,
+			http.Header{"X-User-Id": {"2"}}},
+		{"upgrade and connection noted", http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}}, 2,
+			seenUpgrade | seenConnection, http.Header{"Upgrade": {"websocket"}, "Connection": {"Upgrade"}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := headerCount(c.h); got != c.want {
-				t.Fatalf("headerCount(%v) = %d; want %d", c.h, got, c.want)
+			lines, seen := scanHeader(c.h)
+			if lines != c.lines || seen != c.seen || !reflect.DeepEqual(c.h, c.remaining) {
+				t.Fatalf("scanHeader = %d lines, seen %b, left %v; want %d, %b, %v", lines, seen, c.h, c.lines, c.seen, c.remaining)
 			}
 		})
 	}
