@@ -8,7 +8,7 @@
 set -euo pipefail
 
 DURATION=${DURATION:-10s}     # wrk -d for each measured run
-ROUNDS=${ROUNDS:-3}           # interleaved rounds; the median is reported
+ROUNDS=${ROUNDS:-5}           # interleaved rounds; the median is reported
 WARMUP=${WARMUP:-2s}          # one unmeasured wrk run per target first
 CONNECTIONS=${CONNECTIONS:-50}
 THREADS=${THREADS:-1}

@@ -227,18 +227,48 @@ func build(runs []Run, meta map[string]string) Report {
 			continue
 		}
 		var r Ratio
-		if o.RPS > 0 {
+		rps := func(r Run) float64 { return r.RPS }
+		if v, ok := pairedRatio(gh.PerRun, o.PerRun, rps); ok {
+			r.RPS = &v
+		} else if o.RPS > 0 {
 			v := gh.RPS / o.RPS
 			r.RPS = &v
 		}
 		// No proxy runs for "direct", so per-core has nothing to compare.
 		if o.RPSPerProxyCore != nil && gh.RPSPerProxyCore != nil && *o.RPSPerProxyCore > 0 {
-			v := *gh.RPSPerProxyCore / *o.RPSPerProxyCore
+			eff := func(r Run) float64 { return safeDiv(r.RPS, r.ProxyCores) }
+			v, ok := pairedRatio(gh.PerRun, o.PerRun, eff)
+			if !ok {
+				v = *gh.RPSPerProxyCore / *o.RPSPerProxyCore
+			}
 			r.RPSPerProxyCore = &v
 		}
 		rep.Ratios["gatehouse/"+other] = r
 	}
 	return rep
+}
+
+// pairedRatio is the median over rounds of gatehouse's value over the
+// other target's in the same round. Runs of one round are seconds apart,
+// so they share the machine's state of the moment; a ratio of medians
+// could take its two numbers from different rounds, and on a shared
+// machine those can differ more than the proxies do. ok is false when no
+// round has both.
+func pairedRatio(gh, other []Run, f func(Run) float64) (float64, bool) {
+	byRound := map[int]float64{}
+	for _, r := range other {
+		byRound[r.Round] = f(r)
+	}
+	var ratios []Run
+	for _, r := range gh {
+		if d, ok := byRound[r.Round]; ok && d > 0 {
+			ratios = append(ratios, Run{RPS: f(r) / d})
+		}
+	}
+	if len(ratios) == 0 {
+		return 0, false
+	}
+	return median(ratios, func(r Run) float64 { return r.RPS }), true
 }
 
 func median(rs []Run, f func(Run) float64) float64 {

@@ -44,7 +44,9 @@ func TestBuildMediansAndRatios(t *testing.T) {
 	if r := rep.Ratios["gatehouse/direct"]; *r.RPS != 0.5 || r.RPSPerProxyCore != nil {
 		t.Errorf("gatehouse/direct: %+v", r)
 	}
-	if r := rep.Ratios["gatehouse/nginx"]; *r.RPS != 1.375 || *r.RPSPerProxyCore != 1.1 {
+	// Paired by round: nginx ran in round 1 only, where gatehouse did
+	// 50000 req/s on 1.0 core and nginx 40000 on 0.8.
+	if r := rep.Ratios["gatehouse/nginx"]; *r.RPS != 1.25 || *r.RPSPerProxyCore != 1.0 {
 		t.Errorf("gatehouse/nginx: rps %v eff %v", *r.RPS, *r.RPSPerProxyCore)
 	}
 	if _, ok := rep.Ratios["gatehouse/caddy"]; ok {
@@ -52,6 +54,28 @@ func TestBuildMediansAndRatios(t *testing.T) {
 	}
 	if rep.Skipped["caddy"] != "not installed" || rep.Meta["duration"] != "1s" {
 		t.Errorf("meta/skipped: %v %v", rep.Meta, rep.Skipped)
+	}
+}
+
+// TestRatiosArePairedByRound: the machine sped up in round 2 for both
+// targets. Per round gatehouse does half of nginx's req/s twice and about
+// the same once, so the ratio is 0.5; a ratio of the two medians would mix
+// rounds and say 0.65.
+func TestRatiosArePairedByRound(t *testing.T) {
+	runs, err := parseRuns(strings.NewReader(`
+gatehouse 1 10000 1000000 800 2000 0 0 1.0 0.5 1.0
+gatehouse 2 30000 1000000 800 2000 0 0 1.0 0.5 1.0
+gatehouse 3 20000 1000000 800 2000 0 0 1.0 0.5 1.0
+nginx     1 20000 1000000 600 1500 0 0 1.0 0.5 1.0
+nginx     2 31000 1000000 600 1500 0 0 1.0 0.5 1.0
+nginx     3 40000 1000000 600 1500 0 0 1.0 0.5 1.0
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := build(runs, nil).Ratios["gatehouse/nginx"]
+	if *r.RPS != 0.5 || *r.RPSPerProxyCore != 0.5 {
+		t.Fatalf("gatehouse/nginx: rps %v per core %v; want 0.5 and 0.5 (median of per-round ratios)", *r.RPS, *r.RPSPerProxyCore)
 	}
 }
 
