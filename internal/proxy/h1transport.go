@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -132,6 +133,13 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 			return nil, err
 		}
 	}
+	// Yield before the first read. The service cannot have answered a
+	// request flushed a moment ago, so reading now would fail with EAGAIN
+	// and park this goroutine on the poller, to be woken and scheduled
+	// again when the answer comes. On a busy gateway the other requests'
+	// work runs first and the read then finds the answer already there;
+	// on an idle one Gosched returns at once.
+	runtime.Gosched()
 	var resp *http.Response
 	var err error
 	for {
