@@ -10,7 +10,7 @@ import (
 // RequestHeaderProblem is why a config field cannot name a header read
 // from client requests, or "" when it can. A name with an underscore is
 // refused: the gateway drops such headers on intake, as nginx does (see
-// docs/routing.md), so a setting that reads one would never see a value.
+// docs/proxying.md), so a setting that reads one would never see a value.
 func RequestHeaderProblem(name string) string {
 	switch {
 	case !httpguts.ValidHeaderFieldName(name):

@@ -170,3 +170,19 @@ func TestIsEventStream(t *testing.T) {
 		}
 	}
 }
+
+func TestSkipUpstreamCoversSpoofable(t *testing.T) {
+	for _, k := range spoofable {
+		if !skipUpstream(k) {
+			t.Errorf("skipUpstream(%q) = false: a spoofable header would reach the service on the fast path", k)
+		}
+	}
+	for _, k := range []string{"Connection", "Te", "Upgrade", "X-Forwarded-For"} {
+		if !skipUpstream(k) {
+			t.Errorf("skipUpstream(%q) = false", k)
+		}
+	}
+	if skipUpstream("X-Request-Id") || skipUpstream("Content-Type") {
+		t.Error("skipUpstream drops a header the service must get")
+	}
+}

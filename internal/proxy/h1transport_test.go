@@ -30,6 +30,33 @@ func countingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic
 	return s, &conns
 }
 
+// rawUpstream accepts connections on loopback, reads one request head on
+// each and hands the connection to answer, closing it when answer returns.
+// It returns the listener's address.
+func rawUpstream(t *testing.T, answer func(c net.Conn)) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
+					return
+				}
+				answer(c)
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
 func newTestH1(o TransportOptions) *h1Transport {
 	if o.MaxIdle == 0 {
 		o.MaxIdle = 8
@@ -181,33 +208,15 @@ func TestH1UnreadBodyClosesConnection(t *testing.T) {
 // deadline: the cancellation must win over that deadline, or the try
 // would hang until the (here hour-long) response timeout.
 func TestH1CancelNearResponseDeadline(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	arrived := make(chan struct{}, 1)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				br := bufio.NewReader(c)
-				if _, err := http.ReadRequest(br); err != nil {
-					return
-				}
-				arrived <- struct{}{}
-				c.Read(make([]byte, 1)) // never answers; waits for the close
-			}()
-		}
-	}()
+	addr := rawUpstream(t, func(c net.Conn) {
+		arrived <- struct{}{}
+		c.Read(make([]byte, 1)) // never answers; waits for the close
+	})
 	tr := newTestH1(TransportOptions{Response: time.Hour})
 	for i := range 200 {
 		ctx, cancel := context.WithCancel(context.Background())
-		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+ln.Addr().String()+"/", nil)
+		req, _ := http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/", nil)
 		done := make(chan error, 1)
 		go func() { _, err := tr.RoundTrip(req); done <- err }()
 		<-arrived
@@ -227,28 +236,11 @@ func TestH1CancelNearResponseDeadline(t *testing.T) {
 // read (413, then a close) must get its answer to the client, not a 502,
 // whether the body's length is known or it goes chunked.
 func TestH1EarlyAnswerToUpload(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				if _, err := http.ReadRequest(bufio.NewReader(c)); err != nil {
-					return
-				}
-				io.WriteString(c, "HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nContent-Length: 9\r\n\r\ntoo large")
-				time.Sleep(10 * time.Millisecond) // then close with the body unread: a reset
-			}()
-		}
-	}()
-	url := "http://" + ln.Addr().String() + "/upload"
+	addr := rawUpstream(t, func(c net.Conn) {
+		io.WriteString(c, "HTTP/1.1 413 Request Entity Too Large\r\nConnection: close\r\nContent-Length: 9\r\n\r\ntoo large")
+		time.Sleep(10 * time.Millisecond) // then close with the body unread: a reset
+	})
+	url := "http://" + addr + "/upload"
 	tr := newTestH1(TransportOptions{})
 	for i := range 10 {
 		var body io.Reader = bytes.NewReader(make([]byte, 8<<20))

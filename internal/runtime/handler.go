@@ -157,8 +157,11 @@ const (
 )
 
 // scanHeader counts the header lines as the client sent them (Host
-// aside) and, in the same pass, drops the fields whose names hold an
-// underscore (see below) and notes Upgrade and Connection.
+// aside) and, in the same pass, notes Upgrade and Connection and drops
+// the fields whose names hold an underscore, as nginx does by default:
+// CGI-style servers (WSGI, PHP, Rack) map "-" and "_" to the same
+// variable, so "X_User_ID" from a client would reach them as the
+// X-User-ID the gateway vouches for.
 func scanHeader(h http.Header) (lines, seen int) {
 	for k, vs := range h {
 		lines += len(vs)
@@ -198,8 +201,3 @@ func writeHealth(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(healthBody)
 	}
 }
-
-// Request headers whose names hold an underscore are dropped (in
-// scanHeader), as nginx does by default. CGI-style servers (WSGI, PHP,
-// Rack) map "-" and "_" to the same variable, so "X_User_ID" from a
-// client would reach them as the X-User-ID the gateway vouches for.
