@@ -1,13 +1,9 @@
 package e2e
 
 import (
-	"bufio"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"testing"
-	"time"
 )
 
 // TestReloadKeepsWebSocket: an open WebSocket stays up, both ways,
@@ -18,19 +14,9 @@ func TestReloadKeepsWebSocket(t *testing.T) {
 	other := echoServer(t, "other service")
 	g := startGateway(t, string(reloadConfig(up.URL, "")), nil)
 
-	c, err := net.DialTimeout("tcp", g.addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
-	const key = "dGhlIHNhbXBsZSBub25jZQ=="
-	fmt.Fprintf(c, "GET /api/ws HTTP/1.1\r\nHost: gw.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n", key)
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("handshake: %v %v; want 101", resp, err)
+	c, br, resp := wsHandshake(t, g, "/api/ws", "dGhlIHNhbXBsZSBub25jZQ==", "Connection: Upgrade\r\n")
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("handshake: %d; want 101", resp.StatusCode)
 	}
 	if f, _, err := readWSFrame(br); err != nil || string(f.payload) != "welcome /api/ws" {
 		t.Fatalf("greeting: %q %v", f.payload, err)

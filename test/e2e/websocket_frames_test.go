@@ -149,6 +149,27 @@ func wsEchoUpstream(t *testing.T, unmasked chan<- struct{}) *httptest.Server {
 	return s
 }
 
+// wsHandshake opens a connection to the gateway and sends a WebSocket
+// handshake for path with key, plus extra header lines (Connection
+// included). It returns the connection, its reader and the response head.
+func wsHandshake(t *testing.T, g *gw, path, key, extra string) (net.Conn, *bufio.Reader, *http.Response) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", g.addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: gw.test\r\nUpgrade: websocket\r\n%s"+
+		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n", path, extra, key)
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, br, resp
+}
+
 // TestWebSocketFramesBothWays: a hand-written handshake through the
 // gateway, the upstream speaking first, then text, a 16-bit-length and a
 // 64-bit-length binary frame echoed intact, and a clean close.
@@ -157,20 +178,8 @@ func TestWebSocketFramesBothWays(t *testing.T) {
 	up := wsEchoUpstream(t, unmasked)
 	g := startGateway(t, streamRoute(up.URL), nil)
 
-	c, err := net.DialTimeout("tcp", g.addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(20 * time.Second))
 	const key = "x3JJHMbDL1EzLkh9GBhXDw=="
-	fmt.Fprintf(c, "GET /chat/room1 HTTP/1.1\r\nHost: gw.test\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"+
-		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nOrigin: http://gw.test\r\n\r\n", key)
-	br := bufio.NewReader(c)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, br, resp := wsHandshake(t, g, "/chat/room1", key, "Connection: keep-alive, Upgrade\r\nOrigin: http://gw.test\r\n")
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		b, _ := io.ReadAll(resp.Body)
 		t.Fatalf("handshake status %d (%s); want 101", resp.StatusCode, b)
