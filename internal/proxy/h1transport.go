@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"io"
@@ -16,36 +15,30 @@ import (
 
 // h1Transport is a lean HTTP/1.1 client for plain-http targets: the
 // request is written and the response headers read on the calling
-// goroutine, and a connection goes back to the pool when its body has
-// been read to the end. http.Transport runs two goroutines per
-// connection and hands every request between them; on a proxy's hot path
-// that hand-off is a large share of the CPU. Anything this transport does
-// not handle (https, protocol upgrades) goes to http.Transport.
+// goroutine. http.Transport runs two goroutines per connection and hands
+// every request between them; on a proxy's hot path that hand-off is a
+// large share of the CPU. Anything this transport does not handle (https,
+// protocol upgrades) goes to http.Transport.
+//
+// Connection reuse follows http.Transport's rules and is stricter where
+// those rest on its reader goroutine: a connection goes back to the pool
+// only when the request was written whole, the response was read to its
+// exact end with nothing buffered past it, and neither side asked to
+// close; it is checked again when taken (h1Conn.reusable), so bytes the
+// service sent while it sat idle, or its close, are never read as the
+// next request's answer.
 type h1Transport struct {
 	fallback *http.Transport
 	dialer   net.Dialer
 	response time.Duration // response-header timeout
 	idleFor  time.Duration
 	maxIdle  int
+	maxHead  int64
 
-	mu   sync.Mutex
-	idle map[string][]*h1Conn
-}
-
-type h1Conn struct {
-	nc     net.Conn
-	br     *bufio.Reader
-	bw     *bufio.Writer
-	idleAt time.Time
-	// abort unblocks any read or write on nc; made once per connection
-	// so that arming it for a request allocates no closure.
-	abort func()
-}
-
-func newH1Conn(nc net.Conn) *h1Conn {
-	c := &h1Conn{nc: nc, br: bufio.NewReaderSize(nc, 32<<10), bw: bufio.NewWriterSize(nc, 32<<10)}
-	c.abort = func() { c.nc.SetDeadline(time.Unix(1, 0)) }
-	return c
+	mu     sync.Mutex
+	idle   map[string][]*h1Conn
+	reaper *time.Timer
+	closed bool
 }
 
 func newH1Transport(o TransportOptions, fallback *http.Transport) *h1Transport {
@@ -55,6 +48,7 @@ func newH1Transport(o TransportOptions, fallback *http.Transport) *h1Transport {
 		response: o.Response,
 		idleFor:  o.Idle,
 		maxIdle:  max(o.MaxIdle, 1),
+		maxHead:  o.maxHead(),
 		idle:     map[string][]*h1Conn{},
 	}
 }
@@ -73,11 +67,23 @@ func (t *h1Transport) CloseIdleConnections() {
 	t.fallback.CloseIdleConnections()
 }
 
+// Close closes the idle connections and pools no more: the transport's
+// last user is gone.
+func (t *h1Transport) Close() {
+	t.mu.Lock()
+	t.closed = true
+	if t.reaper != nil {
+		t.reaper.Stop()
+		t.reaper = nil
+	}
+	t.mu.Unlock()
+	t.CloseIdleConnections()
+}
+
 func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Scheme != "http" || len(req.Header["Upgrade"]) > 0 || req.Method == http.MethodConnect {
 		return t.fallback.RoundTrip(req)
 	}
-	replayable := req.Body == nil || req.Body == http.NoBody
 	for attempt := 0; ; attempt++ {
 		c, reused, err := t.conn(req.Context(), req.URL.Host)
 		if err != nil {
@@ -91,18 +97,59 @@ func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		c.nc.Close()
-		// A pooled connection the upstream closed while it sat idle fails
-		// before any response byte: try once more on a new one.
-		if reused && attempt == 0 && replayable && req.Context().Err() == nil && staleConnError(err) {
-			continue
+		// A pooled connection the service closed just as it was taken
+		// fails before any response byte: send the request again on a new
+		// one, under http.Transport's rule (nothing written, or a request
+		// that is safe to repeat and whose body can be had again).
+		if attempt > 0 || !reused || req.Context().Err() != nil || !staleConnError(err) {
+			return nil, err
 		}
+		if req, err = rewound(req, c.written == 0); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// rewound is req ready to be sent again, or an error when it cannot be.
+func rewound(req *http.Request, nothingWritten bool) (*http.Request, error) {
+	if !nothingWritten && !replayableMethod(req) {
+		return nil, errNotReplayable
+	}
+	if req.Body == nil || req.Body == http.NoBody {
+		return req, nil
+	}
+	if req.GetBody == nil {
+		return nil, errNotReplayable
+	}
+	body, err := req.GetBody()
+	if err != nil {
 		return nil, err
 	}
+	again := *req
+	again.Body = body
+	return &again, nil
+}
+
+var errNotReplayable = errors.New("upstream closed a pooled connection and the request cannot be sent again")
+
+// replayableMethod: the methods http.Transport sends again after a pooled
+// connection failed mid-exchange (RFC 9110 9.2.2 idempotent ones, or any
+// with an Idempotency-Key).
+func replayableMethod(req *http.Request) bool {
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return len(req.Header["Idempotency-Key"]) > 0 || len(req.Header["X-Idempotency-Key"]) > 0
 }
 
 func staleConnError(err error) bool {
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
+		return false
+	}
+	var be bodyReadError
+	if errors.As(err, &be) {
 		return false
 	}
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, net.ErrClosed) ||
@@ -112,11 +159,12 @@ func staleConnError(err error) bool {
 // exchange writes req on c and reads the response headers.
 func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
+	c.written = 0
 	// A cancelled request (client gone, per-try timeout) unblocks any read
 	// or write on the connection at once.
 	stop := context.AfterFunc(ctx, c.abort)
 	if err := writeRequest(c.bw, req); err != nil {
-		if resp := earlyAnswer(ctx, c, req, err); resp != nil {
+		if resp := t.earlyAnswer(ctx, c, req, err); resp != nil {
 			resp.Body = &h1Body{rc: resp.Body, c: c, t: t, key: req.URL.Host, stop: stop}
 			return resp, nil
 		}
@@ -140,23 +188,15 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 	// work runs first and the read then finds the answer already there;
 	// on an idle one Gosched returns at once.
 	runtime.Gosched()
-	var resp *http.Response
-	var err error
-	for {
-		resp, err = http.ReadResponse(c.br, req)
-		if err != nil {
-			stop()
-			return nil, ctxErr(ctx, err)
-		}
-		if resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
-			break
-		}
-		resp.Body.Close() // 1xx: informational, read the next
+	resp, err := t.readHead(c, req)
+	if err != nil {
+		stop()
+		return nil, ctxErr(ctx, err)
 	}
 	// The deadline bounds the wait for the head only. A body already in
 	// the buffer needs no further read from the connection, so the
 	// deadline may stay; the next exchange sets its own before reading.
-	if t.response > 0 && !bodyBuffered(resp, c.br) {
+	if t.response > 0 && !bodyBuffered(resp, c) {
 		if err := readDeadline(ctx, c.nc, time.Time{}); err != nil {
 			stop()
 			resp.Body.Close()
@@ -169,8 +209,8 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 }
 
 // bodyBuffered says the whole body of resp is already read off the wire.
-func bodyBuffered(resp *http.Response, br *bufio.Reader) bool {
-	return resp.Body == http.NoBody || resp.ContentLength >= 0 && int64(br.Buffered()) >= resp.ContentLength
+func bodyBuffered(resp *http.Response, c *h1Conn) bool {
+	return resp.Body == http.NoBody || resp.ContentLength >= 0 && int64(c.br.Buffered()) >= resp.ContentLength
 }
 
 // earlyAnswer reads the response a service sent before it stopped taking
@@ -179,7 +219,7 @@ func bodyBuffered(resp *http.Response, br *bufio.Reader) bool {
 // http.Transport. It returns nil when the write failed for another reason
 // (the client's body, a cancelled request) or no response is there. The
 // connection is never reused after it.
-func earlyAnswer(ctx context.Context, c *h1Conn, req *http.Request, err error) *http.Response {
+func (t *h1Transport) earlyAnswer(ctx context.Context, c *h1Conn, req *http.Request, err error) *http.Response {
 	var be bodyReadError
 	if ctx.Err() != nil || errors.As(err, &be) || req.Body == nil || req.Body == http.NoBody {
 		return nil
@@ -189,24 +229,47 @@ func earlyAnswer(ctx context.Context, c *h1Conn, req *http.Request, err error) *
 	if readDeadline(ctx, c.nc, time.Now().Add(earlyAnswerWait)) != nil {
 		return nil
 	}
-	for {
-		resp, rerr := http.ReadResponse(c.br, req)
-		if rerr != nil {
-			return nil
-		}
-		if resp.StatusCode >= 200 {
-			if readDeadline(ctx, c.nc, time.Time{}) != nil {
-				resp.Body.Close()
-				return nil
-			}
-			resp.Close = true
-			return resp
-		}
-		resp.Body.Close() // 1xx: informational, read the next
+	resp, rerr := t.readHead(c, req)
+	if rerr != nil {
+		return nil
 	}
+	if readDeadline(ctx, c.nc, time.Time{}) != nil {
+		resp.Body.Close()
+		return nil
+	}
+	resp.Close = true
+	return resp
 }
 
 const earlyAnswerWait = time.Second
+
+// max1xx is how many informational responses may come before the final
+// one, as in http.Transport; a service sending more is broken or hostile.
+const max1xx = 5
+
+var errTooMany1xx = errors.New("upstream sent too many 1xx informational responses")
+
+// readHead reads the final response head, skipping (at most max1xx)
+// informational ones, within the service's head-size limit.
+func (t *h1Transport) readHead(c *h1Conn, req *http.Request) (*http.Response, error) {
+	c.in.left = t.maxHead - int64(c.br.Buffered())
+	defer func() { c.in.left = -1 }()
+	for n := 0; ; n++ {
+		resp, err := http.ReadResponse(c.br, req)
+		if err != nil {
+			if c.in.left == 0 {
+				return nil, errHeadTooLarge
+			}
+			return nil, err
+		}
+		if resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
+			return resp, nil
+		}
+		if n >= max1xx {
+			return nil, errTooMany1xx
+		}
+	}
+}
 
 // readDeadline moves the read deadline unless ctx has ended: a
 // cancellation that fired in between already set a deadline in the past,
@@ -254,46 +317,18 @@ func (b *h1Body) Close() error {
 	return nil
 }
 
+// finish ends the exchange. The connection is pooled only after a clean
+// end with nothing read past the response: a byte there is the start of
+// something no request asked for (a body on a HEAD, 204 or 304 answer,
+// more than Content-Length said, or the answer to a request the service
+// parsed out of a body it never read), and reading it as the next
+// request's answer would hand one client another's response.
 func (b *h1Body) finish(clean bool) {
 	b.done = true
 	stopped := b.stop()
-	if clean && b.keep && stopped {
+	if clean && b.keep && stopped && b.c.br.Buffered() == 0 {
 		b.t.put(b.key, b.c)
 		return
 	}
 	b.c.nc.Close()
-}
-
-func (t *h1Transport) conn(ctx context.Context, host string) (*h1Conn, bool, error) {
-	now := time.Now()
-	t.mu.Lock()
-	for cs := t.idle[host]; len(cs) > 0; cs = t.idle[host] {
-		c := cs[len(cs)-1]
-		t.idle[host] = cs[:len(cs)-1]
-		if t.idleFor > 0 && now.Sub(c.idleAt) > t.idleFor {
-			c.nc.Close()
-			continue
-		}
-		t.mu.Unlock()
-		return c, true, nil
-	}
-	t.mu.Unlock()
-	nc, err := t.dialer.DialContext(ctx, "tcp", host)
-	if err != nil {
-		return nil, false, err
-	}
-	return newH1Conn(nc), false, nil
-}
-
-func (t *h1Transport) put(host string, c *h1Conn) {
-	c.idleAt = time.Now()
-	t.mu.Lock()
-	if len(t.idle[host]) < t.maxIdle {
-		t.idle[host] = append(t.idle[host], c)
-		c = nil
-	}
-	t.mu.Unlock()
-	if c != nil {
-		c.nc.Close()
-	}
 }

@@ -13,6 +13,20 @@ type TransportOptions struct {
 	Idle     time.Duration
 	MaxIdle  int
 	MaxConns int
+	// MaxResponseHead bounds a response head (all its 1xx heads
+	// included); 0 is DefaultMaxResponseHead.
+	MaxResponseHead int64
+}
+
+// DefaultMaxResponseHead is the largest response head a service may send
+// before the gateway answers 502 instead, as in http.Transport.
+const DefaultMaxResponseHead = 1 << 20
+
+func (o TransportOptions) maxHead() int64 {
+	if o.MaxResponseHead > 0 {
+		return o.MaxResponseHead
+	}
+	return DefaultMaxResponseHead
 }
 
 // NewTransport builds the keep-alive pool of one service. Compression is
@@ -31,7 +45,7 @@ func NewTransport(o TransportOptions) *http.Transport {
 		MaxConnsPerHost:        o.MaxConns,
 		DisableCompression:     true,
 		ExpectContinueTimeout:  time.Second,
-		MaxResponseHeaderBytes: 1 << 20,
+		MaxResponseHeaderBytes: o.maxHead(),
 		WriteBufferSize:        32 << 10,
 		ReadBufferSize:         32 << 10,
 	}
