@@ -25,7 +25,7 @@ const (
 	DefaultWeight              = 1
 	DefaultConnectTimeout      = Duration(5 * time.Second)
 	DefaultResponseTimeout     = Duration(30 * time.Second)
-	DefaultUpstreamIdleTimeout = Duration(90 * time.Second)
+	DefaultUpstreamIdleTimeout = Duration(4 * time.Second)
 	DefaultPoolMaxIdle         = 256
 	DefaultPoolMaxConns        = 0 // no cap
 	DefaultEncodedSeparators   = EncodedSeparatorsReject

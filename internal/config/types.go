@@ -29,6 +29,8 @@ type Config struct {
 	Admin Admin `yaml:"admin"`
 	// Tracing configures OpenTelemetry tracing (off by default).
 	Tracing Tracing `yaml:"tracing"`
+	// Proxy holds gateway-wide limits of the proxy.
+	Proxy ProxyOptions `yaml:"proxy"`
 	// Policies apply to every route unless a service or route sets a policy
 	// of the same name.
 	Policies Policies `yaml:"policies"`
@@ -109,6 +111,10 @@ type Service struct {
 	// MaxConcurrent caps the requests in flight to the service; beyond it
 	// the gateway answers 503 at once. Default 0: no cap.
 	MaxConcurrent int `yaml:"max_concurrent"`
+	// MaxResponseHeaderBytes caps a response head from the service (its
+	// informational 1xx heads included); past it the client gets 502.
+	// Default 1048576 (1 MiB).
+	MaxResponseHeaderBytes int `yaml:"max_response_header_bytes"`
 	// Policies apply to every route of this service unless the route sets
 	// a policy of the same name.
 	Policies Policies `yaml:"policies"`
@@ -130,7 +136,9 @@ type UpstreamTimeouts struct {
 	// Response bounds the wait for the response headers once the request is
 	// sent. Default 30s. Past it the client gets 504.
 	Response Duration `yaml:"response"`
-	// Idle closes pooled connections unused for this long. Default 90s.
+	// Idle closes pooled connections unused for this long. Default 4s:
+	// below the keep-alive timeouts services commonly use (Node 5s), so the
+	// gateway closes an idle connection before the service does.
 	Idle Duration `yaml:"idle"`
 }
 
@@ -168,6 +176,11 @@ type Route struct {
 	Retries *Retries `yaml:"retries"`
 	// Fallback is sent instead of an error when the service cannot answer.
 	Fallback *Fallback `yaml:"fallback"`
+	// BufferRequestBytes reads a request body of up to this many bytes
+	// before the service is contacted, so a slow upload holds no
+	// connection to it (nginx's proxy_request_buffering); a longer body
+	// streams after what was read. Default 0: bodies stream.
+	BufferRequestBytes int `yaml:"buffer_request_bytes"`
 	// Policies apply to this route only and override service and global
 	// policies of the same name.
 	Policies Policies `yaml:"policies"`
@@ -248,4 +261,13 @@ type RawPolicy struct {
 	Path Path
 	// Node is the YAML node of the settings.
 	Node *yaml.Node
+}
+
+// ProxyOptions are gateway-wide limits of the proxy.
+type ProxyOptions struct {
+	// BodyMemoryBytes caps the request bodies held in memory at once, for
+	// retries (replay buffers) and request buffering, across all routes.
+	// Past it a request streams its body and cannot be retried. Default
+	// 268435456 (256 MiB).
+	BodyMemoryBytes int `yaml:"body_memory_bytes"`
 }

@@ -21,6 +21,7 @@ func (c *Config) Validate() []FieldError {
 	v.accessLog()
 	v.admin()
 	v.tracing()
+	v.nonNegative(v.c.Proxy.BodyMemoryBytes, Path("proxy").Field("body_memory_bytes"))
 	return v.errs
 }
 

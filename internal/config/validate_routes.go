@@ -32,6 +32,7 @@ func (v *validator) routes() {
 		v.stripPrefix(r, ri)
 		v.rewrite(r, ri, groups)
 		v.routeResilience(r, ri)
+		v.bufferRequest(r.BufferRequestBytes, ri.Field("buffer_request_bytes"))
 	}
 }
 
@@ -228,4 +229,18 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// maxBufferRequestBytes bounds request buffering per request: bodies past
+// it stream, and a larger buffer would only let few requests take the
+// whole body memory.
+const maxBufferRequestBytes = 64 << 20
+
+func (v *validator) bufferRequest(n int, at Path) {
+	switch {
+	case n < 0:
+		v.errorf(at, "must not be negative")
+	case n > maxBufferRequestBytes:
+		v.errorf(at, "must be at most %d (64 MiB), got %d", maxBufferRequestBytes, n)
+	}
 }

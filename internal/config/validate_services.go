@@ -30,6 +30,7 @@ func (v *validator) services() {
 		v.nonNegativeDuration(s.Timeouts.Idle, t.Field("idle"))
 		v.nonNegative(s.Pool.MaxIdle, si.Field("pool").Field("max_idle"))
 		v.nonNegative(s.Pool.MaxConns, si.Field("pool").Field("max_conns"))
+		v.nonNegative(s.MaxResponseHeaderBytes, si.Field("max_response_header_bytes"))
 		v.serviceResilience(s, si)
 	}
 }

@@ -70,6 +70,15 @@ var (
 		Help: "Upstream attempts that were retries, by service.",
 	}, []string{"service"})
 
+	// UpstreamFailures counts tries that failed through the service's
+	// fault (no connection, a reset or garbage, a timeout). A try cut by
+	// the client (a malformed or stalled body, a client that left) is not
+	// counted: it says nothing of the service.
+	UpstreamFailures = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gateway_upstream_failures_total",
+		Help: "Upstream tries that failed through the service's fault, by service and kind.",
+	}, []string{"service", "kind"})
+
 	// AccessLogDropped counts access log lines dropped because the
 	// collector queue was full.
 	AccessLogDropped = prometheus.NewCounter(prometheus.CounterOpts{
@@ -90,7 +99,7 @@ func init() {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		RequestsTotal, RequestDuration, UpstreamDuration, ActiveConnections,
 		RateLimitExceeded, RateLimitStoreUp, UpstreamTargetHealthy,
-		CircuitBreakerState, UpstreamRetries, ConfigReloads, AccessLogDropped,
+		CircuitBreakerState, UpstreamRetries, UpstreamFailures, ConfigReloads, AccessLogDropped,
 	)
 }
 

@@ -86,6 +86,12 @@ type Chain struct {
 // Build builds every policy of list around terminal. Closures are made
 // here, once per config, so serving a request allocates nothing for them.
 func Build(list []Decoded, terminal Handler, base BuildContext) (*Chain, error) {
+	return BuildFor(list, func([]ResponsePolicy) Handler { return terminal }, base)
+}
+
+// BuildFor is Build for a terminal handler that runs the chain's response
+// policies itself (the proxy): it is made once the policies are built.
+func BuildFor(list []Decoded, terminal func([]ResponsePolicy) Handler, base BuildContext) (*Chain, error) {
 	built := make([]Policy, len(list))
 	c := &Chain{Policies: list}
 	for i, d := range list {
@@ -100,7 +106,7 @@ func Build(list []Decoded, terminal Handler, base BuildContext) (*Chain, error) 
 			c.Response = append(c.Response, rp)
 		}
 	}
-	h := terminal
+	h := terminal(c.Response)
 	for i := len(built) - 1; i >= 0; i-- {
 		h = link(built[i], h)
 	}

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"net/http"
-	"sync"
 	"time"
 )
 
@@ -55,22 +54,16 @@ type State struct {
 
 	// Writer is the client's response writer as the gateway wrapped it.
 	Writer http.ResponseWriter
-	// Runtime is the compiled route for the proxy; opaque to policies.
-	Runtime any
 }
 
 type stateKey struct{}
 
-var statePool = sync.Pool{New: func() any { return new(State) }}
-
-// AcquireState returns a zeroed State from the pool.
-func AcquireState() *State { return statePool.Get().(*State) }
-
-// ReleaseState returns st to the pool; st must not be used afterwards.
-func ReleaseState(st *State) {
+// Reset zeroes st for the next request, keeping its captures' storage.
+// The gateway owns every State (one per exchange it recycles) and calls
+// it once the request is logged.
+func (st *State) Reset() {
 	caps := st.Captures[:0]
 	*st = State{Captures: caps}
-	statePool.Put(st)
 }
 
 // WithState returns r carrying st in its context.

@@ -28,3 +28,6 @@ func (b *bufferPool) Put(buf []byte) {
 	default: // pool full: let the GC have it
 	}
 }
+
+// sharedBuffers lends every route its body copy buffers.
+var sharedBuffers = newBufferPool(1024)

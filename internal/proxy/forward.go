@@ -5,58 +5,60 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httputil"
 	"net/textproto"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/pipeline"
 	"golang.org/x/net/http/httpguts"
 )
 
-// forward is the proxy's fast path for the common exchange: an HTTP/1.x
-// request with no protocol upgrade and no announced trailers, to a service
-// whose targets are all plain http. It does what httputil.ReverseProxy
-// with our Rewrite does, step for step (the tests run both), but builds
-// the upstream header once, filtering as it copies, instead of cloning the
-// client's header and deleting from the clone with a canonicalised key for
-// each of a dozen names twice per request. Everything else (upgrades,
-// trailers, https targets and their 1xx responses) goes through
-// ReverseProxy itself.
-func (s *Service) forward(w http.ResponseWriter, in *http.Request, st *pipeline.State, rt *Route) {
+// forward is the one forwarder of every HTTP/1.x and HTTP/2 exchange but
+// protocol upgrades. It does what httputil.ReverseProxy with our Rewrite
+// does, step for step (TestForwardMatchesReverseProxy is the contract),
+// but builds the upstream header once, filtering as it copies, instead of
+// cloning the client's header and deleting from the clone, and it knows
+// whose fault a failure is: the client's body is read through a
+// clientBody that remembers its errors.
+func (rt *Route) forward(w http.ResponseWriter, in *http.Request, st *pipeline.State) {
 	out := in.WithContext(in.Context()) // a shallow copy on the same context
 	u := *in.URL
 	out.URL = &u
 	out.Header = upstreamHeader(in.Header)
 	out.Close = false
+	var cb *clientBody
 	if in.ContentLength == 0 {
 		out.Body = nil
 	} else if in.Body != nil {
 		// The transport closes the body it sent; closing the client's body
 		// early could block on a body not yet received (100-continue).
-		out.Body = noCloseBody{in.Body}
+		cb = &clientBody{r: in.Body}
+		out.Body = cb
 	}
 	out.URL.RawQuery = cleanQuery(out.URL.RawQuery)
-	rewriteOut(in, out, st, rt)
+	rt.rewriteOut(in, out, st)
 
-	res, err := s.rp.Transport.RoundTrip(out)
+	res, err := rt.roundTrip(out, st, cb)
 	if err != nil {
-		s.rp.ErrorHandler(w, out, err)
+		rt.fail(w, out, err)
 		return
 	}
 	if res.StatusCode == http.StatusSwitchingProtocols {
 		// As ReverseProxy: response policies see it, then it is refused.
-		err := modifyResponse(res)
+		err := rt.modifyResponse(res, st)
 		res.Body.Close()
 		if err == nil {
 			err = fmt.Errorf("backend tried to switch protocol %q when none was requested", res.Header.Get("Upgrade"))
 		}
-		s.rp.ErrorHandler(w, out, err)
+		rt.fail(w, out, err)
 		return
 	}
 	dropHopByHop(res.Header)
-	if err := modifyResponse(res); err != nil {
+	if err := rt.modifyResponse(res, st); err != nil {
 		res.Body.Close()
-		s.rp.ErrorHandler(w, out, err)
+		rt.fail(w, out, err)
 		return
 	}
 	dst := w.Header()
@@ -75,7 +77,7 @@ func (s *Service) forward(w http.ResponseWriter, in *http.Request, st *pipeline.
 		dst["Trailer"] = append(dst["Trailer"], strings.Join(keys, ", "))
 	}
 	w.WriteHeader(res.StatusCode)
-	if err := s.copyBody(w, res, flushEach(res)); err != nil {
+	if err := rt.copyBody(w, res, flushEach(res)); err != nil {
 		res.Body.Close()
 		// As ReverseProxy: a body cut short must reach the client as a
 		// broken response, never as a clean (and shorter) one.
@@ -92,6 +94,76 @@ func (s *Service) forward(w http.ResponseWriter, in *http.Request, st *pipeline.
 	}
 }
 
+// rewrite is ReverseProxy's Rewrite for upgrades: the same outgoing
+// request forward builds.
+func (rt *Route) rewrite(pr *httputil.ProxyRequest) {
+	dropSpoofable(pr.Out.Header)
+	rt.rewriteOut(pr.In, pr.Out, pipeline.FromRequest(pr.In))
+}
+
+// rewriteOut aims the outgoing request at the service: path, Host and
+// the rebuilt X-Forwarded-* headers. The target (scheme, host and base
+// path) is set per try, when the attempt picks it.
+func (rt *Route) rewriteOut(in, out *http.Request, st *pipeline.State) {
+	out.URL.Path = rt.upstreamPath(st)
+	out.URL.RawPath = ""
+	if rt.PreserveHost {
+		out.Host = in.Host
+	} else {
+		out.Host = ""
+	}
+	setForwarded(out.Header, in.Header, clientFacts{
+		peer: st.Peer, clientIP: st.ClientIP, scheme: st.Scheme, host: st.Host, peerTrusted: st.PeerTrusted,
+	})
+	if rt.StripPrefix != "" {
+		out.Header["X-Forwarded-Prefix"] = []string{rt.StripPrefix}
+	}
+}
+
+// modifyResponseOf is ReverseProxy's ModifyResponse.
+func (rt *Route) modifyResponseOf(resp *http.Response) error {
+	return rt.modifyResponse(resp, pipeline.FromRequest(resp.Request))
+}
+
+// modifyResponse runs as the service's response head arrives: latency,
+// the write deadline, and the route's response policies.
+func (rt *Route) modifyResponse(resp *http.Response, st *pipeline.State) error {
+	st.UpstreamLatency = time.Since(st.UpstreamStart)
+	// The gateway already set the one X-Request-ID the client sees.
+	delete(resp.Header, "X-Request-Id")
+	if sw, ok := st.Writer.(streamingWriter); ok {
+		sw.ResponseStarted(isEventStream(resp) || resp.StatusCode == http.StatusSwitchingProtocols)
+	}
+	for _, p := range rt.response {
+		if err := p.ModifyResponse(resp, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// streamingWriter is implemented by the gateway's response writer so the
+// proxy can lift the write deadline for long-lived streams.
+type streamingWriter interface {
+	// ResponseStarted is called when upstream headers arrive; stream says
+	// the body is an event stream with no natural end.
+	ResponseStarted(stream bool)
+}
+
+func isEventStream(resp *http.Response) bool {
+	var ct string
+	if v := resp.Header["Content-Type"]; len(v) > 0 { // parsed keys are canonical: no Get
+		ct = v[0]
+	}
+	// The media type, in any case, alone or before parameters.
+	const es = "text/event-stream"
+	if len(ct) < len(es) || !strings.EqualFold(ct[:len(es)], es) {
+		return false
+	}
+	rest := ct[len(es):]
+	return rest == "" || rest[0] == ';' || rest[0] == ' ' || rest[0] == '\t'
+}
+
 // flushEach says a response is a stream whose every write must reach the
 // client at once: an event stream, or a body of unknown length.
 func flushEach(res *http.Response) bool {
@@ -99,7 +171,7 @@ func flushEach(res *http.Response) bool {
 }
 
 // copyBody streams the upstream body to the client through a pooled buffer.
-func (s *Service) copyBody(w http.ResponseWriter, res *http.Response, flush bool) error {
+func (rt *Route) copyBody(w http.ResponseWriter, res *http.Response, flush bool) error {
 	var f http.Flusher
 	if flush {
 		f, _ = w.(http.Flusher)
@@ -127,7 +199,7 @@ func (s *Service) copyBody(w http.ResponseWriter, res *http.Response, flush bool
 		}
 		if rerr != nil {
 			if rerr != context.Canceled {
-				s.rp.ErrorLog.Printf("proxy: read error during body copy: %v", rerr)
+				rt.Service.errorLog.Printf("proxy: read error during body copy: %v", rerr)
 			}
 			return rerr
 		}
@@ -242,7 +314,3 @@ func isHex(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-// noCloseBody keeps the transport from closing the client's body.
-type noCloseBody struct{ io.Reader }
-
-func (noCloseBody) Close() error { return nil }

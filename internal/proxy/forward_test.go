@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/pipeline"
 	"github.com/gatehouse/gatehouse/internal/upstream"
@@ -42,15 +43,21 @@ func echoUpstream(t *testing.T) *httptest.Server {
 	return s
 }
 
-// gatewayFor serves every request through Serve on a route to svc, with
-// the request state the runtime would set.
-func gatewayFor(t *testing.T, svc *Service) *httptest.Server {
-	rt := &Route{Service: svc, StripPrefix: "/api"}
+// gatewayFor serves every request through a route to svc, with the
+// request state the runtime would set; viaReverseProxy sends it through
+// the route's ReverseProxy (the reference) instead of the forwarder.
+func gatewayFor(t *testing.T, svc *Service, viaReverseProxy bool) *httptest.Server {
+	rt := NewRoute(RouteSettings{Service: svc, StripPrefix: "/api"}, nil)
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &pipeline.State{RequestID: "rid", ClientIP: "127.0.0.1", Peer: "127.0.0.1",
-			Scheme: "http", Host: r.Host, Path: r.URL.Path, Runtime: rt}
+			Scheme: "http", Host: r.Host, Path: r.URL.Path}
 		r = pipeline.WithState(r, st)
-		if err := Serve(w, r); err != nil {
+		if viaReverseProxy {
+			st.UpstreamStart = time.Now()
+			rt.upgrades.ServeHTTP(w, r)
+			return
+		}
+		if err := rt.Serve(w, r); err != nil {
 			t.Error(err)
 		}
 	}))
@@ -58,28 +65,31 @@ func gatewayFor(t *testing.T, svc *Service) *httptest.Server {
 	return s
 }
 
-func newServiceFor(t *testing.T, target string, plain bool) *Service {
+func newServiceFor(t *testing.T, target string) *Service {
 	tg, err := upstream.ParseTarget(target, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := NewPoolTransport(TransportOptions{MaxIdle: 4})
-	t.Cleanup(tr.CloseIdleConnections)
-	svc := NewService("s", upstream.NewPool([]*upstream.Target{tg}), tr, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if svc.plain != true {
-		t.Fatal("a plain-http service did not get the fast path")
+	up, err := upstream.New([]*upstream.Target{tg}, upstream.Settings{Service: "s", RetryMinConcurrency: 10})
+	if err != nil {
+		t.Fatal(err)
 	}
-	svc.plain = plain
+	tr := NewPoolTransport(TransportOptions{MaxIdle: 4})
+	svc := NewService(ServiceSettings{Name: "s", Upstream: up, Transport: tr,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	t.Cleanup(svc.Close)
 	return svc
 }
 
-// TestForwardMatchesReverseProxy sends the same requests through the fast
-// path and through httputil.ReverseProxy: the upstream must see the same
-// request and the client the same response, field for field.
+// TestForwardMatchesReverseProxy is the forwarder's contract: the same
+// requests through it and through httputil.ReverseProxy (with the same
+// Rewrite) must reach the upstream as the same request and the client as
+// the same response, field for field.
 func TestForwardMatchesReverseProxy(t *testing.T) {
 	up := echoUpstream(t)
-	fast := gatewayFor(t, newServiceFor(t, up.URL, true))
-	slow := gatewayFor(t, newServiceFor(t, up.URL, false))
+	svc := newServiceFor(t, up.URL)
+	fast := gatewayFor(t, svc, false)
+	slow := gatewayFor(t, svc, true)
 	cases := []struct {
 		name, method, path, body string
 		header                   map[string][]string

@@ -1,41 +1,87 @@
 package proxy
 
 import (
+	"net/http"
+	"net/http/httputil"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/pipeline"
 )
 
-// Route is what the proxy needs to know of the matched route: where to
-// send the request and how to shape its path and host.
-type Route struct {
+// RouteSettings are what a route's terminal handler is built from.
+type RouteSettings struct {
 	Service      *Service
 	StripPrefix  string
 	Rewrite      *PathTemplate
 	PreserveHost bool
-	// Response policies run on the upstream's response, in order.
-	Response []pipeline.ResponsePolicy
 	// Resilience is the route's retries, timeouts and fallback (nil: none).
 	Resilience *Resilience
+	// BufferBody reads a request body of up to this many bytes before the
+	// service is contacted, so a slow upload does not hold a connection
+	// to it; 0 streams every body.
+	BufferBody int64
+	// BodyMemory is the gateway-wide cap on bodies held in memory.
+	BodyMemory *BodyMemory
 }
 
-// upstreamPath is the path sent upstream: the normalised path after
-// strip_prefix or rewrite, below the target's base path.
-func (rt *Route) upstreamPath(st *pipeline.State, basePath string) string {
-	p := st.Path
+// Route is a route's terminal handler, built once per config with its
+// service, resilience settings and response policies bound: serving a
+// request looks nothing up.
+type Route struct {
+	RouteSettings
+	// response policies run on the service's response, in order.
+	response []pipeline.ResponsePolicy
+	// upgrades (WebSocket and other protocol switches) go through
+	// ReverseProxy, which alone handles the hijacked connection.
+	upgrades *httputil.ReverseProxy
+}
+
+var defaultResilience = &Resilience{}
+
+// NewRoute builds the terminal handler of one route.
+func NewRoute(s RouteSettings, response []pipeline.ResponsePolicy) *Route {
+	if s.Resilience == nil {
+		s.Resilience = defaultResilience
+	}
+	rt := &Route{RouteSettings: s, response: response}
+	rt.upgrades = &httputil.ReverseProxy{
+		Rewrite:        rt.rewrite,
+		Transport:      routeTransport{rt},
+		BufferPool:     sharedBuffers,
+		ErrorHandler:   rt.fail,
+		ModifyResponse: rt.modifyResponseOf,
+		ErrorLog:       s.Service.errorLog,
+	}
+	return rt
+}
+
+// Serve proxies r, which carries the request's pipeline.State. It is the
+// terminal pipeline.Handler of the route's chain.
+func (rt *Route) Serve(w http.ResponseWriter, r *http.Request) error {
+	st := pipeline.FromRequest(r)
+	st.UpstreamStart = time.Now()
+	if len(r.Header["Upgrade"]) > 0 || r.Method == http.MethodConnect {
+		rt.upgrades.ServeHTTP(w, r)
+		return nil
+	}
+	rt.forward(w, r, st)
+	return nil
+}
+
+// UpstreamPath is the path the service would receive for a request
+// routed here with state st (below any target base path).
+func (rt *Route) UpstreamPath(st *pipeline.State) string { return rt.upstreamPath(st) }
+
+// upstreamPath is the normalised path after strip_prefix or rewrite.
+func (rt *Route) upstreamPath(st *pipeline.State) string {
 	switch {
 	case rt.Rewrite != nil:
-		p = rt.Rewrite.Expand(st)
+		return rt.Rewrite.Expand(st)
 	case rt.StripPrefix != "":
-		p = stripPrefix(p, rt.StripPrefix)
+		return stripPrefix(st.Path, rt.StripPrefix)
 	}
-	if basePath == "" {
-		return p
-	}
-	if p == "/" {
-		return basePath + "/"
-	}
-	return basePath + p
+	return st.Path
 }
 
 // stripPrefix removes prefix at a segment boundary; "/api" from "/api"

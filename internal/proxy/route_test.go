@@ -31,20 +31,21 @@ func TestUpstreamPath(t *testing.T) {
 	st := &pipeline.State{Path: "/api/orders/7", Captures: []pipeline.Capture{{Name: "id", Value: "7"}}}
 	cases := []struct {
 		name  string
-		route Route
+		route RouteSettings
 		base  string
 		want  string
 	}{
-		{"as routed", Route{}, "", "/api/orders/7"},
-		{"strip_prefix", Route{StripPrefix: "/api"}, "", "/orders/7"},
-		{"strip_prefix to root under a base path", Route{StripPrefix: "/api/orders/7"}, "/svc", "/svc/"},
-		{"base path", Route{StripPrefix: "/api"}, "/v1", "/v1/orders/7"},
-		{"rewrite wins over strip_prefix", Route{StripPrefix: "/api", Rewrite: CompilePathTemplate("/o/{id}")}, "", "/o/7"},
-		{"rewrite under a base path", Route{Rewrite: CompilePathTemplate("/o/{id}")}, "/v1", "/v1/o/7"},
+		{"as routed", RouteSettings{}, "", "/api/orders/7"},
+		{"strip_prefix", RouteSettings{StripPrefix: "/api"}, "", "/orders/7"},
+		{"strip_prefix to root under a base path", RouteSettings{StripPrefix: "/api/orders/7"}, "/svc", "/svc/"},
+		{"base path", RouteSettings{StripPrefix: "/api"}, "/v1", "/v1/orders/7"},
+		{"rewrite wins over strip_prefix", RouteSettings{StripPrefix: "/api", Rewrite: CompilePathTemplate("/o/{id}")}, "", "/o/7"},
+		{"rewrite under a base path", RouteSettings{Rewrite: CompilePathTemplate("/o/{id}")}, "/v1", "/v1/o/7"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := c.route.upstreamPath(st, c.base); got != c.want {
+			rt := &Route{RouteSettings: c.route}
+			if got := joinBase(c.base, rt.upstreamPath(st)); got != c.want {
 				t.Fatalf("upstreamPath = %q; want %q", got, c.want)
 			}
 		})

@@ -55,7 +55,14 @@ func NewTransport(o TransportOptions) *http.Transport {
 type Transport interface {
 	http.RoundTripper
 	CloseIdleConnections()
+	// Close ends the pool for good (its last user is gone).
+	Close()
 }
+
+// stdTransport is http.Transport as a Transport.
+type stdTransport struct{ *http.Transport }
+
+func (t stdTransport) Close() { t.CloseIdleConnections() }
 
 // NewPoolTransport is the transport of one service: the lean HTTP/1.1
 // client for plain-http targets over http.Transport for the rest. A
@@ -63,7 +70,7 @@ type Transport interface {
 func NewPoolTransport(o TransportOptions) Transport {
 	std := NewTransport(o)
 	if o.MaxConns > 0 {
-		return std
+		return stdTransport{std}
 	}
 	return newH1Transport(o, std)
 }

@@ -7,7 +7,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/gatehouse/gatehouse/internal/config"
-	"github.com/gatehouse/gatehouse/internal/router"
+	"github.com/gatehouse/gatehouse/internal/pipeline"
 )
 
 // Explanation is what the gateway would do with one request, for
@@ -58,32 +58,34 @@ type PolicyStep struct {
 }
 
 // Explain evaluates r on the listener named listener as the gateway
-// would, without sending anything anywhere.
+// would, through the same intake as serving, without sending anything
+// anywhere. r is not changed (the intake runs on a copy).
 func (rt *Runtime) Explain(listener string, r *http.Request) *Explanation {
 	l := rt.listeners[listener]
 	if l == nil {
 		l = defaultListener
 	}
 	ex := &Explanation{Method: r.Method, Host: r.Host, Target: r.URL.RequestURI(), Routes: []Candidate{}}
-	raw := r.RequestURI
-	if raw == "" {
-		raw = r.URL.EscapedPath()
+	r = r.Clone(r.Context())
+	if r.RequestURI == "" {
+		r.RequestURI = r.URL.RequestURI()
 	}
-	raw, _, _ = strings.Cut(raw, "?")
-	path, err := router.Normalize(raw, rt.decodeSep)
-	if err != nil {
-		ex.PathError, ex.Status = err.Error(), http.StatusBadRequest
+	st := &pipeline.State{}
+	in := rt.intake(l, r, st)
+	switch {
+	case in.err != nil:
+		ex.Status = in.err.Status
+		ex.PathError = in.err.Msg
+		return ex
+	case in.health:
+		ex.Path, ex.Health, ex.Status = st.Path, true, http.StatusOK
 		return ex
 	}
-	ex.Path = path
-	if l.healthPath != "" && path == l.healthPath {
-		ex.Health, ex.Status = true, http.StatusOK
-		return ex
-	}
-	for _, v := range rt.table.Explain(r, r.Host, path) {
+	ex.Path = st.Path
+	for _, v := range rt.table.Explain(r, r.Host, st.Path) {
 		ex.Routes = append(ex.Routes, Candidate{Name: rt.routes[v.Index].name, Index: v.Index, Matched: v.Matched, Why: v.Why})
 	}
-	res := rt.table.Match(r, r.Host, path)
+	res := in.match
 	if res.Index < 0 {
 		ex.Status = http.StatusNotFound
 		if len(res.Allow) > 0 {
@@ -95,8 +97,9 @@ func (rt *Runtime) Explain(listener string, r *http.Request) *Explanation {
 	ch := &Chosen{Name: rte.name, Service: rte.service, Policies: []PolicyStep{}, Targets: []string{}}
 	for _, c := range res.Captures {
 		ch.Captures = append(ch.Captures, c.Name+"="+c.Value)
+		st.Captures = append(st.Captures, pipeline.Capture{Name: c.Name, Value: c.Value})
 	}
-	ch.Upstream = rte.proxy.ExplainPath(path, res.Captures)
+	ch.Upstream = rte.proxy.UpstreamPath(st)
 	for _, d := range rte.chain.Policies {
 		ch.Policies = append(ch.Policies, PolicyStep{Phase: d.Phase.String(), Name: d.Name, From: string(d.Path), Settings: redactedSettings(d.Node)})
 	}

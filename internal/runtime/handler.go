@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/pipeline"
 	"github.com/gatehouse/gatehouse/internal/router"
+	"github.com/gatehouse/gatehouse/internal/tracecontext"
 )
 
 // exchange is the per-request scratch the gateway recycles: the shared
@@ -28,25 +29,19 @@ func (rt *Runtime) serve(l *listener, w http.ResponseWriter, r *http.Request) {
 	rec.reset(w, l.writeTimeout, st.Start)
 	st.Writer = rec
 
-	ids := r.Header["X-Request-Id"]
-	if len(ids) != 1 || !validRequestID(ids[0]) {
-		ids = []string{newRequestID()}
-		r.Header["X-Request-Id"] = ids
-	}
-	st.RequestID = ids[0]
-	// The request and the response share the one-element slice; its
-	// capacity of 1 makes any append copy rather than alias.
-	w.Header()["X-Request-Id"] = ids[:1:1]
-
 	c := l.trust.Resolve(r)
 	st.ClientIP, st.Peer, st.PeerTrusted, st.Scheme, st.Host = c.IP, c.Peer, c.PeerTrusted, c.Scheme, c.Host
 
-	var span RequestSpan
+	r = pipeline.WithState(r, st)
+	in := rt.intake(l, r, st)
+	// The request and the response share the one-element slice; its
+	// capacity of 1 makes any append copy rather than alias.
+	w.Header()["X-Request-Id"] = r.Header["X-Request-Id"][:1:1]
+	var span pipeline.Span
 	if rt.opts.Tracer != nil {
 		span = rt.opts.Tracer.Start(r, st)
 	}
-	r = pipeline.WithState(r, st)
-	if err := rt.handle(l, rec, r, st); err != nil {
+	if err := rt.handle(rec, r, st, in); err != nil {
 		pipeline.WriteError(rec, r, err)
 	}
 	status := rec.status
@@ -59,7 +54,7 @@ func (rt *Runtime) serve(l *listener, w http.ResponseWriter, r *http.Request) {
 	if rt.opts.AccessLog != nil {
 		rt.opts.AccessLog.Log(r, st, status, rec.bytes)
 	}
-	pipeline.ReleaseState(st)
+	st.Reset()
 	rec.reset(nil, 0, time.Time{})
 	exchanges.Put(ex)
 }
@@ -70,39 +65,77 @@ var (
 	errNoRoute        = pipeline.NewError(http.StatusNotFound, "no route matched")
 )
 
-func (rt *Runtime) handle(l *listener, w http.ResponseWriter, r *http.Request, st *pipeline.State) error {
+// intakeResult is what the intake decided: an error to answer, the
+// health endpoint, or the routing result.
+type intakeResult struct {
+	err    *pipeline.Error
+	health bool
+	match  router.Result
+}
+
+// intake is every step from the request as net/http parsed it to the
+// matched route, in one place that serving and explain share, so the two
+// cannot disagree: header hygiene, the gateway's own headers, the request
+// target, path normalisation, the health endpoint and the route match.
+// It sets st.Path and st.RequestID.
+func (rt *Runtime) intake(l *listener, r *http.Request, st *pipeline.State) intakeResult {
 	lines, seen := scanHeader(r.Header)
-	if l.maxHeaderCount > 0 && lines > l.maxHeaderCount {
-		return errTooManyHeaders
-	}
-	// Absolute-form ("GET http://host/x") and asterisk-form targets are
-	// refused: net/http discards the Host header of an absolute-form
-	// request, so a disagreement with it could not even be seen.
-	raw := r.RequestURI
-	if raw == "" || raw[0] != '/' || r.URL.Opaque != "" {
-		return errTargetForm
-	}
-	if i := strings.IndexByte(raw, '?'); i >= 0 {
-		raw = raw[:i]
-	}
-	path, err := router.Normalize(raw, rt.decodeSep)
-	if err != nil {
-		return pipeline.NewError(http.StatusBadRequest, err.Error())
-	}
-	st.Path = path
-	if l.healthPath != "" && path == l.healthPath {
-		writeHealth(w, r)
-		return nil
-	}
-	// Header hygiene before routing: a route must not match on a header
-	// the service will never see.
+	// Header hygiene first: a header the client names in Connection is
+	// gone before the gateway sets its own, so a client cannot strip one
+	// ("Connection: X-Request-ID"), and before routing, so no route
+	// matches on a header the service never gets.
 	if seen&seenUpgrade != 0 {
 		stripH2C(r.Header)
 	}
 	if seen&seenConnection != 0 {
 		dropConnectionListed(r.Header)
 	}
-	res := rt.table.Match(r, r.Host, path)
+	ids := r.Header["X-Request-Id"]
+	if len(ids) != 1 || !validRequestID(ids[0]) {
+		ids = []string{newRequestID()}
+		r.Header["X-Request-Id"] = ids
+	}
+	st.RequestID = ids[0]
+	if rt.opts.Tracer == nil {
+		// Without an exporter the trace context is still continued
+		// (the tracer does it when there is one).
+		st.TraceID = tracecontext.Continue(r.Header).TraceIDString()
+	}
+	if l.maxHeaderCount > 0 && lines > l.maxHeaderCount {
+		return intakeResult{err: errTooManyHeaders}
+	}
+	// Absolute-form ("GET http://host/x") and asterisk-form targets are
+	// refused: net/http discards the Host header of an absolute-form
+	// request, so a disagreement with it could not even be seen.
+	raw := r.RequestURI
+	if raw == "" || raw[0] != '/' || r.URL.Opaque != "" {
+		return intakeResult{err: errTargetForm}
+	}
+	if i := strings.IndexByte(raw, '?'); i >= 0 {
+		raw = raw[:i]
+	}
+	path, err := router.Normalize(raw, rt.decodeSep)
+	if err != nil {
+		return intakeResult{err: pipeline.NewError(http.StatusBadRequest, err.Error())}
+	}
+	st.Path = path
+	if l.healthPath != "" && path == l.healthPath {
+		return intakeResult{health: true}
+	}
+	return intakeResult{match: rt.table.Match(r, r.Host, path)}
+}
+
+// handle acts on the intake's decision: an error, the health answer, a
+// 404 or 405, or the route's chain.
+func (rt *Runtime) handle(w http.ResponseWriter, r *http.Request, st *pipeline.State, in intakeResult) error {
+	switch {
+	case in.err != nil:
+		return in.err
+	case in.health:
+		writeHealth(w, r)
+		return nil
+	}
+	res := in.match
 	if res.Index < 0 {
 		if len(res.Allow) > 0 {
 			return &pipeline.Error{Status: http.StatusMethodNotAllowed, Msg: "method not allowed",
@@ -111,7 +144,7 @@ func (rt *Runtime) handle(l *listener, w http.ResponseWriter, r *http.Request, s
 		return errNoRoute
 	}
 	rte := rt.routes[res.Index]
-	st.Route, st.Service, st.Runtime = rte.name, rte.service, rte.proxy
+	st.Route, st.Service = rte.name, rte.service
 	for _, c := range res.Captures {
 		st.Captures = append(st.Captures, pipeline.Capture{Name: c.Name, Value: c.Value})
 	}

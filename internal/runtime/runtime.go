@@ -26,13 +26,9 @@ type AccessLogger interface {
 // Tracer starts a request's trace before routing; the span ends after
 // the response with the final status.
 type Tracer interface {
-	Start(r *http.Request, st *pipeline.State) RequestSpan
+	Start(r *http.Request, st *pipeline.State) pipeline.Span
 }
 
-// RequestSpan is one request's trace in progress.
-type RequestSpan interface {
-	End(st *pipeline.State, status int)
-}
 
 // Options are the process-wide things a Runtime uses but does not own.
 type Options struct {
@@ -53,7 +49,9 @@ type Runtime struct {
 	services  map[string]*proxy.Service
 	listeners map[string]*listener
 	decodeSep bool
-	opts      Options
+	// bodyMemory caps request bodies held in memory, across reloads.
+	bodyMemory *proxy.BodyMemory
+	opts       Options
 	// gen is this build's generation of opts.State (nil without one).
 	gen *statepool.Gen
 	// inflight counts requests being served, for draining after a swap.
@@ -107,6 +105,11 @@ func Build(cfg *config.Config, file string, opts Options) (_ *Runtime, err error
 			rt.Close() // give back the upstream state this build took
 		}
 	}()
+	if rt.bodyMemory, err = statepool.Get(gen, fmt.Sprintf("body-memory|%d", cfg.Proxy.BodyMemoryBytes), func() (*proxy.BodyMemory, error) {
+		return proxy.NewBodyMemory(int64(cfg.Proxy.BodyMemoryBytes)), nil
+	}); err != nil {
+		return nil, err
+	}
 	for _, l := range cfg.Listeners {
 		trust, err := proxy.ParseTrust(l.TrustedProxies)
 		if err != nil {
@@ -124,9 +127,6 @@ func Build(cfg *config.Config, file string, opts Options) (_ *Runtime, err error
 			return nil, err
 		}
 		rt.services[s.Name] = svc
-		if err := buildUpstream(gen, s, svc); err != nil {
-			return nil, err
-		}
 	}
 	specs := make([]router.Spec, len(cfg.Routes))
 	for i, rc := range cfg.Routes {
@@ -145,31 +145,38 @@ func Build(cfg *config.Config, file string, opts Options) (_ *Runtime, err error
 	return rt, nil
 }
 
+// buildService binds a service's upstream state and connection pool,
+// both taken from the state pool so that a reload keeps what did not
+// change: health, breaker and budget state while the targets and their
+// settings stay, open connections while the name and pool settings stay.
 func buildService(gen *statepool.Gen, s config.Service, logger *slog.Logger) (*proxy.Service, error) {
-	targets := make([]*upstream.Target, 0, len(s.Targets))
-	for _, tc := range s.Targets {
-		t, err := upstream.ParseTarget(tc.URL, tc.Weight)
-		if err != nil {
-			return nil, fmt.Errorf("service %q: target %q: %w", s.Name, tc.URL, err)
-		}
-		targets = append(targets, t)
-	}
 	opts := proxy.TransportOptions{
-		Connect:  s.Timeouts.Connect.D(),
-		Response: s.Timeouts.Response.D(),
-		Idle:     s.Timeouts.Idle.D(),
-		MaxIdle:  s.Pool.MaxIdle,
-		MaxConns: s.Pool.MaxConns,
+		Connect:         s.Timeouts.Connect.D(),
+		Response:        s.Timeouts.Response.D(),
+		Idle:            s.Timeouts.Idle.D(),
+		MaxIdle:         s.Pool.MaxIdle,
+		MaxConns:        s.Pool.MaxConns,
+		MaxResponseHead: int64(s.MaxResponseHeaderBytes),
 	}
-	// The keep-alive pool outlives a reload while the service's name and
-	// pool settings stay the same, so a reload opens no new connections.
 	kept, err := statepool.Get(gen, fmt.Sprintf("transport|%s|%+v", s.Name, opts), func() (*keptTransport, error) {
 		return &keptTransport{proxy.NewPoolTransport(opts)}, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return proxy.NewService(s.Name, upstream.NewPool(targets), kept.Transport, logger), nil
+	up, err := statepool.Get(gen, upstreamStateKey(s), func() (*upstream.Upstream, error) {
+		targets, err := buildTargets(s)
+		if err != nil {
+			return nil, err
+		}
+		return upstream.New(targets, upstreamSettings(s))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("service %q: %w", s.Name, err)
+	}
+	return proxy.NewService(proxy.ServiceSettings{
+		Name: s.Name, Upstream: up, Transport: kept.Transport, Hash: hashOn(s.HashOn), Logger: logger,
+	}), nil
 }
 
 // keptTransport lets the state pool close a connection pool no runtime
@@ -177,26 +184,35 @@ func buildService(gen *statepool.Gen, s config.Service, logger *slog.Logger) (*p
 type keptTransport struct{ proxy.Transport }
 
 func (k *keptTransport) Close() error {
-	k.CloseIdleConnections()
+	k.Transport.Close()
 	return nil
 }
 
 func (rt *Runtime) buildRoute(i int, rc config.Route, scopes *Scopes) (*route, error) {
-	svc := rt.services[rc.Service]
-	pr := &proxy.Route{Service: svc, StripPrefix: rc.StripPrefix, PreserveHost: rc.PreserveHost,
-		Resilience: routeResilience(rc, serviceConfig(rt.Config, rc.Service))}
+	settings := proxy.RouteSettings{
+		Service:      rt.services[rc.Service],
+		StripPrefix:  rc.StripPrefix,
+		PreserveHost: rc.PreserveHost,
+		Resilience:   routeResilience(rc, serviceConfig(rt.Config, rc.Service)),
+		BufferBody:   int64(rc.BufferRequestBytes),
+		BodyMemory:   rt.bodyMemory,
+	}
 	if rc.Rewrite != "" {
-		pr.Rewrite = proxy.CompilePathTemplate(rc.Rewrite)
+		settings.Rewrite = proxy.CompilePathTemplate(rc.Rewrite)
+	}
+	var pr *proxy.Route
+	terminal := func(response []pipeline.ResponsePolicy) pipeline.Handler {
+		pr = proxy.NewRoute(settings, response)
+		return pr.Serve
 	}
 	list := pipeline.Merge(scopes.Global, scopes.Services[rc.Service], scopes.Routes[i])
-	chain, err := pipeline.Build(list, proxy.Serve, pipeline.BuildContext{
+	chain, err := pipeline.BuildFor(list, terminal, pipeline.BuildContext{
 		Route: rc.Name, Service: rc.Service, Logger: rt.opts.Logger,
 		Config: rt.Config, State: rt.gen,
 	})
 	if err != nil {
 		return nil, err
 	}
-	pr.Response = chain.Response
 	return &route{name: rc.Name, service: rc.Service, chain: chain, proxy: pr}, nil
 }
 

@@ -20,7 +20,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/pipeline"
-	"github.com/gatehouse/gatehouse/internal/runtime"
 )
 
 // Tracer makes the spans of each request: one server span for the
@@ -96,7 +95,7 @@ type Span struct {
 // traceparent the upstream will receive: that of the upstream-call span,
 // whose id is chosen now and whose span is recorded at End with the
 // upstream call's real start time.
-func (t *Tracer) Start(r *http.Request, st *pipeline.State) runtime.RequestSpan {
+func (t *Tracer) Start(r *http.Request, st *pipeline.State) pipeline.Span {
 	parent := t.prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
 	ctx, server := t.tracer.Start(parent, "gateway "+r.Method, trace.WithSpanKind(trace.SpanKindServer),
 		trace.WithAttributes(

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gatehouse/gatehouse/internal/config"
 )
 
 func TestBackoff(t *testing.T) {
@@ -238,67 +237,6 @@ func TestUpstreamPickAndReport(t *testing.T) {
 	clk.Advance(time.Minute)
 	if got := u.Pick(0, Tried{}); got == nil {
 		t.Fatal("no target back after the ejection time")
-	}
-}
-
-func TestStateKey(t *testing.T) {
-	base := config.Service{Name: "orders", Targets: []config.Target{{URL: "http://a:1"}}}
-	k := StateKey(base)
-	same := base
-	same.Timeouts.Connect = config.Duration(time.Second)
-	if StateKey(same) != k {
-		t.Error("a timeout change must keep the upstream state")
-	}
-	other := base
-	other.Targets = []config.Target{{URL: "http://a:1"}, {URL: "http://b:1"}}
-	if StateKey(other) == k {
-		t.Error("a target change must give a new key")
-	}
-	hc := base
-	hc.HealthCheck = &config.HealthCheck{Path: "/h"}
-	if StateKey(hc) == k {
-		t.Error("a health check change must give a new key")
-	}
-}
-
-func TestRetryPolicyFrom(t *testing.T) {
-	p := RetryPolicyFrom(&config.Retries{RetryOn: []string{"connect-failure", "gateway-error"}, Methods: []string{"get"}})
-	if p.Attempts != 2 || !p.OnConnectFailure || p.OnReset || !p.RetryStatus(503) || p.RetryStatus(500) {
-		t.Fatalf("policy = %+v; want attempts 2, connect-failure, 502-504 only", p)
-	}
-	if !p.RetryMethod("GET") || p.RetryMethod("POST") {
-		t.Fatal("methods not upper-cased or not honoured")
-	}
-	if RetryPolicyFrom(nil).Attempts != 1 {
-		t.Fatal("no retries block must mean one attempt")
-	}
-}
-
-func TestShouldRetry(t *testing.T) {
-	p := RetryPolicyFrom(&config.Retries{})
-	tests := []struct {
-		method  string
-		failure Failure
-		status  int
-		want    bool
-	}{
-		{"POST", ConnectFailure, 0, true},
-		{"POST", Reset, 0, false},
-		{"POST", Timeout, 0, false},
-		{"POST", NoFailure, 503, false},
-		{"GET", Reset, 0, true},
-		{"PUT", Timeout, 0, true},
-		{"DELETE", NoFailure, 502, true},
-		{"GET", NoFailure, 500, false},
-		{"GET", NoFailure, 200, false},
-		{"PATCH", NoFailure, 503, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.method, func(t *testing.T) {
-			if got := p.ShouldRetry(tt.method, tt.failure, tt.status); got != tt.want {
-				t.Errorf("ShouldRetry(%s, %v, %d) = %v; want %v", tt.method, tt.failure, tt.status, got, tt.want)
-			}
-		})
 	}
 }
 

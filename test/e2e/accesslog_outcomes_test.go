@@ -70,8 +70,10 @@ routes:
 		return len(byID) >= 3
 	})
 
+	// trace_id: every request continues or starts a W3C trace, with or
+	// without a trace exporter.
 	fields := []string{"bytes_sent", "host", "latency", "level", "method", "msg", "path", "remote_addr",
-		"request_id", "route", "service", "status", "timestamp", "upstream_latency"}
+		"request_id", "route", "service", "status", "timestamp", "trace_id", "upstream_latency"}
 	cases := []struct {
 		id       string
 		want     map[string]any

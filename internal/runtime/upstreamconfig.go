@@ -1,4 +1,4 @@
-package upstream
+package runtime
 
 import (
 	"crypto/sha256"
@@ -8,11 +8,12 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/upstream"
 )
 
-// SettingsFrom turns a service's config into Settings, defaults applied.
-func SettingsFrom(s config.Service) Settings {
-	out := Settings{
+// upstreamSettings turns a service's config into Settings, defaults applied.
+func upstreamSettings(s config.Service) upstream.Settings {
+	out := upstream.Settings{
 		Service:       s.Name,
 		Algorithm:     s.Balance,
 		DNSRefresh:    s.DNSRefresh.D(),
@@ -26,7 +27,7 @@ func SettingsFrom(s config.Service) Settings {
 	out.RetryBudgetPercent, out.RetryMinConcurrency = b.Percent, b.MinConcurrency
 	if h := s.HealthCheck; h != nil {
 		d := h.WithDefaults()
-		out.Health = &HealthSettings{
+		out.Health = &upstream.HealthSettings{
 			Path: d.Path, Interval: d.Interval.D(), Timeout: d.Timeout.D(),
 			HealthyThreshold: d.HealthyThreshold, UnhealthyThreshold: d.UnhealthyThreshold,
 			ExpectedStatuses: d.ExpectedStatuses,
@@ -34,14 +35,14 @@ func SettingsFrom(s config.Service) Settings {
 	}
 	if o := s.OutlierDetection; o != nil {
 		d := o.WithDefaults()
-		out.Outlier = &OutlierSettings{
+		out.Outlier = &upstream.OutlierSettings{
 			ConsecutiveFailures: d.ConsecutiveFailures, BaseEjection: d.BaseEjectionTime.D(),
 			MaxEjection: d.MaxEjectionTime.D(), MaxEjectedPercent: d.MaxEjectionPercent,
 		}
 	}
 	if c := s.CircuitBreaker; c != nil {
 		d := c.WithDefaults()
-		out.Breaker = &BreakerSettings{
+		out.Breaker = &upstream.BreakerSettings{
 			ConsecutiveFailures: d.ConsecutiveFailures, FailureRatePercent: d.FailureRate,
 			Window: d.Window.D(), MinRequests: d.MinRequests, OpenFor: d.OpenDuration.D(),
 			HalfOpenProbes: d.HalfOpenRequests,
@@ -50,28 +51,28 @@ func SettingsFrom(s config.Service) Settings {
 	return out
 }
 
-// StateKey names a service's upstream in the state pool: the service name
+// upstreamStateKey names a service's upstream in the state pool: the service name
 // and a hash of everything its state depends on (targets, balancing,
 // health, outlier, breaker, bulkhead and budget settings). Timeouts, pool
 // sizes and policies are left out: changing them keeps the state.
-func StateKey(s config.Service) string {
+func upstreamStateKey(s config.Service) string {
 	b, err := json.Marshal(struct {
 		Targets  []config.Target
-		Settings Settings
+		Settings upstream.Settings
 		HashOn   config.HashOn
-	}{s.Targets, SettingsFrom(s), s.HashOn})
+	}{s.Targets, upstreamSettings(s), s.HashOn})
 	if err != nil {
-		panic("upstream: state key: " + err.Error()) // only plain data is marshalled
+		panic("runtime: upstream state key: " + err.Error()) // only plain data is marshalled
 	}
 	sum := sha256.Sum256(b)
 	return "upstream|service=" + s.Name + "|" + hex.EncodeToString(sum[:8])
 }
 
-// BuildTargets parses a service's configured targets.
-func BuildTargets(s config.Service) ([]*Target, error) {
-	out := make([]*Target, 0, len(s.Targets))
+// buildTargets parses a service's configured targets.
+func buildTargets(s config.Service) ([]*upstream.Target, error) {
+	out := make([]*upstream.Target, 0, len(s.Targets))
 	for _, tc := range s.Targets {
-		t, err := ParseTarget(tc.URL, tc.Weight)
+		t, err := upstream.ParseTarget(tc.URL, tc.Weight)
 		if err != nil {
 			return nil, fmt.Errorf("target %q: %w", tc.URL, err)
 		}
@@ -80,16 +81,16 @@ func BuildTargets(s config.Service) ([]*Target, error) {
 	return out, nil
 }
 
-// RetryPolicyFrom compiles a retry policy; nil config means no retries.
-func RetryPolicyFrom(r *config.Retries) *RetryPolicy {
+// retryPolicy compiles a retry policy; nil config means no retries.
+func retryPolicy(r *config.Retries) *upstream.RetryPolicy {
 	if r == nil {
-		return NoRetries
+		return upstream.NoRetries
 	}
 	d := r.WithDefaults()
-	p := &RetryPolicy{
+	p := &upstream.RetryPolicy{
 		Attempts:    d.Attempts,
 		PerTry:      d.PerTryTimeout.D(),
-		Backoff:     Backoff{Base: d.Backoff.Base.D(), Max: d.Backoff.Max.D()},
+		Backoff:     upstream.Backoff{Base: d.Backoff.Base.D(), Max: d.Backoff.Max.D()},
 		ReplayLimit: int64(d.ReplayBufferBytes),
 	}
 	for _, c := range d.RetryOn {
