@@ -29,7 +29,6 @@ type Tracer interface {
 	Start(r *http.Request, st *pipeline.State) pipeline.Span
 }
 
-
 // Options are the process-wide things a Runtime uses but does not own.
 type Options struct {
 	Logger    *slog.Logger

@@ -41,7 +41,6 @@ func TestRetryPolicy(t *testing.T) {
 	}
 }
 
-
 func TestShouldRetry(t *testing.T) {
 	p := retryPolicy(&config.Retries{})
 	tests := []struct {
