@@ -10,7 +10,8 @@ import (
 
 // h1Conn is one pooled HTTP/1.1 connection to a service.
 type h1Conn struct {
-	nc net.Conn
+	nc   net.Conn
+	host string // the pool it belongs to
 	// in sits between nc and br and bounds what a response head may read.
 	in     headLimit
 	br     *bufio.Reader
@@ -32,8 +33,8 @@ type h1Conn struct {
 	peekByte [1]byte
 }
 
-func newH1Conn(nc net.Conn) *h1Conn {
-	c := &h1Conn{nc: nc}
+func newH1Conn(nc net.Conn, host string) *h1Conn {
+	c := &h1Conn{nc: nc, host: host}
 	c.in = headLimit{c: c, left: -1}
 	c.br = bufio.NewReaderSize(&c.in, 32<<10)
 	c.bw = bufio.NewWriterSize(countingWriter{c}, 32<<10)

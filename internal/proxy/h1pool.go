@@ -2,94 +2,188 @@ package proxy
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
-// The idle pool keeps connections per host, newest last: a request takes
-// the newest (warmest, least likely closed by the service), and the reaper
-// closes from the oldest end.
+// hostPool is one target's connections. The idle list keeps the newest
+// last: a request takes the newest (warmest, least likely closed by the
+// service), and the reaper closes from the oldest end. open counts every
+// connection of the target (idle, busy and being dialled) against
+// max_conns; waiters queue for a place when it is reached.
+type hostPool struct {
+	idle    []*h1Conn
+	open    int
+	waiters []chan struct{}
+}
+
+func (t *h1Transport) hostLocked(host string) *hostPool {
+	hp := t.hosts[host]
+	if hp == nil {
+		hp = &hostPool{}
+		t.hosts[host] = hp
+	}
+	return hp
+}
 
 // conn returns a connection to host: a pooled one that passes the idle
-// check, else a new one. reused says which.
+// check, else a new one, waiting for a place when the target is at
+// max_conns. reused says which.
 func (t *h1Transport) conn(ctx context.Context, host string) (*h1Conn, bool, error) {
-	now := time.Now()
-	t.mu.Lock()
-	for cs := t.idle[host]; len(cs) > 0; cs = t.idle[host] {
-		c := cs[len(cs)-1]
-		cs[len(cs)-1] = nil
-		t.idle[host] = cs[:len(cs)-1]
-		if t.idleFor > 0 && now.Sub(c.idleAt) > t.idleFor {
-			c.nc.Close()
-			continue
-		}
-		t.mu.Unlock()
-		if c.reusable() {
-			return c, true, nil
-		}
-		c.nc.Close()
+	for {
+		now := time.Now()
 		t.mu.Lock()
+		hp := t.hostLocked(host)
+		for len(hp.idle) > 0 {
+			c := hp.idle[len(hp.idle)-1]
+			hp.idle[len(hp.idle)-1] = nil
+			hp.idle = hp.idle[:len(hp.idle)-1]
+			if t.idleFor > 0 && now.Sub(c.idleAt) > t.idleFor {
+				t.dropLocked(hp, c)
+				continue
+			}
+			t.mu.Unlock()
+			if c.reusable() {
+				return c, true, nil
+			}
+			t.mu.Lock()
+			t.dropLocked(hp, c)
+		}
+		if t.maxConns <= 0 || hp.open < t.maxConns {
+			hp.open++
+			t.mu.Unlock()
+			nc, err := t.dialer.DialContext(ctx, "tcp", host)
+			if err != nil {
+				t.mu.Lock()
+				hp.open--
+				t.wakeLocked(hp)
+				t.mu.Unlock()
+				return nil, false, err
+			}
+			return newH1Conn(nc, host), false, nil
+		}
+		// At max_conns: wait for a connection to come back or close.
+		ch := make(chan struct{})
+		hp.waiters = append(hp.waiters, ch)
+		t.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			t.mu.Lock()
+			if i := slices.Index(hp.waiters, ch); i >= 0 {
+				hp.waiters = slices.Delete(hp.waiters, i, i+1)
+			} else {
+				t.wakeLocked(hp) // woken as ctx ended: pass the place on
+			}
+			t.mu.Unlock()
+			return nil, false, ctx.Err()
+		}
 	}
+}
+
+// wakeLocked lets the longest waiter of hp look again.
+func (t *h1Transport) wakeLocked(hp *hostPool) {
+	if len(hp.waiters) > 0 {
+		close(hp.waiters[0])
+		hp.waiters = slices.Delete(hp.waiters, 0, 1)
+	}
+}
+
+// dropLocked closes c and frees its place.
+func (t *h1Transport) dropLocked(hp *hostPool, c *h1Conn) {
+	c.nc.Close()
+	hp.open--
+	t.wakeLocked(hp)
+}
+
+// drop closes a connection that will not be pooled.
+func (t *h1Transport) drop(c *h1Conn) {
+	t.mu.Lock()
+	t.dropLocked(t.hostLocked(c.host), c)
 	t.mu.Unlock()
-	nc, err := t.dialer.DialContext(ctx, "tcp", host)
-	if err != nil {
-		return nil, false, err
-	}
-	return newH1Conn(nc), false, nil
 }
 
 // put returns c to the pool; the caller has checked that its exchange
 // ended cleanly.
-func (t *h1Transport) put(host string, c *h1Conn) {
+func (t *h1Transport) put(c *h1Conn) {
 	c.idleAt = time.Now()
 	t.mu.Lock()
-	if len(t.idle[host]) < t.maxIdle && !t.closed {
-		t.idle[host] = append(t.idle[host], c)
-		c = nil
-		if t.reaper == nil && t.idleFor > 0 {
-			t.reaper = time.AfterFunc(t.idleFor, t.reap)
-		}
+	defer t.mu.Unlock()
+	hp := t.hostLocked(c.host)
+	if len(hp.idle) >= t.maxIdle || t.closed {
+		t.dropLocked(hp, c)
+		return
 	}
-	t.mu.Unlock()
-	if c != nil {
-		c.nc.Close()
+	hp.idle = append(hp.idle, c)
+	t.wakeLocked(hp)
+	if t.reaper == nil && t.idleFor > 0 {
+		t.reaper = time.AfterFunc(t.idleFor, t.reap)
 	}
 }
+
+// settle pools a connection that carried a request body only after a
+// short rest and a second look. A service that answered without reading
+// the body (and so will parse the body as its next request) shows itself
+// by answering that "request" within moments; pooled at once, the
+// connection could hand that answer to the next client's request.
+func (t *h1Transport) settle(c *h1Conn) {
+	time.AfterFunc(settleFor, func() {
+		if c.reusable() {
+			t.put(c)
+			return
+		}
+		t.drop(c)
+	})
+}
+
+// settleFor is the rest of a connection after a request with a body.
+const settleFor = 2 * time.Millisecond
 
 // reap closes the connections idle for longer than idleFor, so a pool
 // does not hold sockets the service has long given up on, and runs again
 // when the next one is due. It runs only while something is pooled.
 func (t *h1Transport) reap() {
 	now := time.Now()
-	var stale []*h1Conn
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	var next time.Time
-	for host, cs := range t.idle {
+	for _, hp := range t.hosts {
 		i := 0
-		for i < len(cs) && now.Sub(cs[i].idleAt) >= t.idleFor {
-			stale = append(stale, cs[i])
+		for i < len(hp.idle) && now.Sub(hp.idle[i].idleAt) >= t.idleFor {
+			t.dropLocked(hp, hp.idle[i])
 			i++
 		}
-		if i == len(cs) {
-			delete(t.idle, host)
+		if i > 0 {
+			n := copy(hp.idle, hp.idle[i:])
+			clear(hp.idle[n:])
+			hp.idle = hp.idle[:n]
+		}
+		if len(hp.idle) == 0 {
 			continue
 		}
-		if i > 0 {
-			t.idle[host] = append(cs[:0], cs[i:]...)
-			clear(cs[len(cs)-i:])
-		}
-		if due := cs[0].idleAt.Add(t.idleFor); next.IsZero() || due.Before(next) {
+		if due := hp.idle[0].idleAt.Add(t.idleFor); next.IsZero() || due.Before(next) {
 			next = due
 		}
 	}
 	if next.IsZero() || t.closed {
 		t.reaper = nil
-	} else {
-		t.reaper.Reset(max(next.Sub(now), 10*time.Millisecond))
+		return
+	}
+	t.reaper.Reset(max(next.Sub(now), 10*time.Millisecond))
+}
+
+// CloseIdleConnections closes pooled connections of both transports.
+func (t *h1Transport) CloseIdleConnections() {
+	t.mu.Lock()
+	for _, hp := range t.hosts {
+		for _, c := range hp.idle {
+			t.dropLocked(hp, c)
+		}
+		clear(hp.idle)
+		hp.idle = hp.idle[:0]
 	}
 	t.mu.Unlock()
-	for _, c := range stale {
-		c.nc.Close()
-	}
+	t.fallback.CloseIdleConnections()
 }
 
 // idleCount is the number of pooled connections (for tests).
@@ -97,8 +191,8 @@ func (t *h1Transport) idleCount() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := 0
-	for _, cs := range t.idle {
-		n += len(cs)
+	for _, hp := range t.hosts {
+		n += len(hp.idle)
 	}
 	return n
 }

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -256,5 +257,50 @@ func TestH1ReaperClosesIdle(t *testing.T) {
 	}
 	if n := tr.idleCount(); n != 0 {
 		t.Fatalf("%d idle connections after the reaper ran; want 0", n)
+	}
+}
+
+// TestH1MaxConns: with max_conns, requests beyond the cap wait for a
+// connection instead of opening more, and a waiter whose request ends
+// leaves the queue.
+func TestH1MaxConns(t *testing.T) {
+	release := make(chan struct{})
+	base, conns := scriptedUpstream(t, func(r *http.Request, c net.Conn) {
+		if r.URL.Path == "/slow" {
+			<-release
+		}
+		answerText(c, "answer to "+r.URL.Path)
+	})
+	tr := newTestH1(TransportOptions{MaxConns: 1})
+	defer tr.CloseIdleConnections()
+	first := make(chan string)
+	go func() {
+		_, body := get(t, tr, "GET", base+"/slow", nil)
+		first <- body
+	}()
+	for conns.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	// A waiter that gives up leaves without taking a place.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/gives-up", nil)
+	if _, err := tr.RoundTrip(req); err != context.DeadlineExceeded {
+		t.Fatalf("waiter at the cap: %v; want its deadline", err)
+	}
+	second := make(chan string)
+	go func() {
+		_, body := get(t, tr, "GET", base+"/second", nil)
+		second <- body
+	}()
+	close(release)
+	if b := <-first; b != "answer to /slow" {
+		t.Fatalf("first: %q", b)
+	}
+	if b := <-second; b != "answer to /second" {
+		t.Fatalf("second: %q", b)
+	}
+	if conns.Load() != 1 {
+		t.Fatalf("%d connections under max_conns 1", conns.Load())
 	}
 }

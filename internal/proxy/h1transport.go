@@ -33,10 +33,11 @@ type h1Transport struct {
 	response time.Duration // response-header timeout
 	idleFor  time.Duration
 	maxIdle  int
+	maxConns int
 	maxHead  int64
 
 	mu     sync.Mutex
-	idle   map[string][]*h1Conn
+	hosts  map[string]*hostPool
 	reaper *time.Timer
 	closed bool
 }
@@ -48,23 +49,10 @@ func newH1Transport(o TransportOptions, fallback *http.Transport) *h1Transport {
 		response: o.Response,
 		idleFor:  o.Idle,
 		maxIdle:  max(o.MaxIdle, 1),
+		maxConns: o.MaxConns,
 		maxHead:  o.maxHead(),
-		idle:     map[string][]*h1Conn{},
+		hosts:    map[string]*hostPool{},
 	}
-}
-
-// CloseIdleConnections closes pooled connections of both transports.
-func (t *h1Transport) CloseIdleConnections() {
-	t.mu.Lock()
-	idle := t.idle
-	t.idle = map[string][]*h1Conn{}
-	t.mu.Unlock()
-	for _, cs := range idle {
-		for _, c := range cs {
-			c.nc.Close()
-		}
-	}
-	t.fallback.CloseIdleConnections()
 }
 
 // Close closes the idle connections and pools no more: the transport's
@@ -96,7 +84,7 @@ func (t *h1Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err == nil {
 			return resp, nil
 		}
-		c.nc.Close()
+		t.drop(c)
 		// A pooled connection the service closed just as it was taken
 		// fails before any response byte: send the request again on a new
 		// one, under http.Transport's rule (nothing written, or a request
@@ -165,7 +153,7 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 	stop := context.AfterFunc(ctx, c.abort)
 	if err := writeRequest(c.bw, req); err != nil {
 		if resp := t.earlyAnswer(ctx, c, req, err); resp != nil {
-			resp.Body = &h1Body{rc: resp.Body, c: c, t: t, key: req.URL.Host, stop: stop}
+			resp.Body = &h1Body{rc: resp.Body, c: c, t: t, stop: stop}
 			return resp, nil
 		}
 		stop()
@@ -204,7 +192,8 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 		}
 	}
 	keep := !resp.Close && !req.Close && resp.ProtoAtLeast(1, 1)
-	resp.Body = &h1Body{rc: resp.Body, c: c, t: t, key: req.URL.Host, keep: keep, stop: stop}
+	sentBody := req.Body != nil && req.Body != http.NoBody
+	resp.Body = &h1Body{rc: resp.Body, c: c, t: t, keep: keep, settle: sentBody, stop: stop}
 	return resp, nil
 }
 
@@ -293,10 +282,12 @@ type h1Body struct {
 	rc   io.ReadCloser
 	c    *h1Conn
 	t    *h1Transport
-	key  string
 	keep bool
-	stop func() bool
-	done bool
+	// settle: the request had a body, so the connection rests before
+	// it is pooled (h1Transport.settle).
+	settle bool
+	stop   func() bool
+	done   bool
 }
 
 func (b *h1Body) Read(p []byte) (int, error) {
@@ -326,9 +317,12 @@ func (b *h1Body) Close() error {
 func (b *h1Body) finish(clean bool) {
 	b.done = true
 	stopped := b.stop()
-	if clean && b.keep && stopped && b.c.br.Buffered() == 0 {
-		b.t.put(b.key, b.c)
-		return
+	switch {
+	case !clean || !b.keep || !stopped || b.c.br.Buffered() > 0:
+		b.t.drop(b.c)
+	case b.settle:
+		b.t.settle(b.c)
+	default:
+		b.t.put(b.c)
 	}
-	b.c.nc.Close()
 }

@@ -3,6 +3,7 @@ package proxy
 import (
 	"net"
 	"net/http"
+	"os"
 	"time"
 )
 
@@ -65,11 +66,14 @@ type stdTransport struct{ *http.Transport }
 func (t stdTransport) Close() { t.CloseIdleConnections() }
 
 // NewPoolTransport is the transport of one service: the lean HTTP/1.1
-// client for plain-http targets over http.Transport for the rest. A
-// connection cap (max_conns) is left to http.Transport, which enforces it.
+// client for plain-http targets over http.Transport for the rest (https,
+// upgrades). GATEHOUSE_UPSTREAM_CLIENT=std in the environment sends
+// everything through http.Transport: an operator's way out should the
+// lean client misbehave with some service, and the reference the
+// hostile-service tests compare it with.
 func NewPoolTransport(o TransportOptions) Transport {
 	std := NewTransport(o)
-	if o.MaxConns > 0 {
+	if os.Getenv("GATEHOUSE_UPSTREAM_CLIENT") == "std" {
 		return stdTransport{std}
 	}
 	return newH1Transport(o, std)

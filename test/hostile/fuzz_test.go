@@ -16,7 +16,7 @@ type fuzzScript struct {
 	interim   int  // 100 Continue responses before it
 	readBody  bool // read the request body before answering
 	lf        bool // bare LF line endings
-	pool      bool // gateway mode: pool.max_conns (net/http's Transport)
+	pool      bool // gateway mode: pool.max_conns (the lean transport with a cap)
 	keepAlive bool // keep-alive clients
 	rounds    bool // requests in rounds with fuzzGap between
 	framing   int  // see the framing constants
@@ -290,7 +290,7 @@ func FuzzHostileScript(f *testing.F) {
 		svc := startScript(t, fs.serve, time.Second)
 		mode := lean
 		if fs.pool {
-			mode = pool
+			mode = capped
 		}
 		addr := startGateway(t, svc.Addr(), mode, 500*time.Millisecond)
 		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
