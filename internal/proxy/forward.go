@@ -28,6 +28,9 @@ func (rt *Route) forward(w http.ResponseWriter, in *http.Request, st *pipeline.S
 	out.URL = &u
 	out.Header = upstreamHeader(in.Header)
 	out.Close = false
+	// The framing is the transport's to choose: a body of unknown length
+	// goes chunked without net/http's slower writer.
+	out.TransferEncoding = nil
 	var cb *clientBody
 	if in.ContentLength == 0 {
 		out.Body = nil

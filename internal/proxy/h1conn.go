@@ -2,8 +2,10 @@ package proxy
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"net"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -53,10 +55,15 @@ func newH1Conn(nc net.Conn, host string) *h1Conn {
 var errHeadTooLarge = errors.New("upstream response head too large")
 
 // headLimit counts the bytes read off the connection while a response
-// head is being read; left < 0 is no limit (reading a body).
+// head is being read; left < 0 is no limit (reading a body). It also
+// keeps where the first read of a head landed (the start of the bufio
+// buffer, which then holds the head as received) so the raw head can be
+// looked at after net/http has parsed it (rawHeadHas).
 type headLimit struct {
-	c    *h1Conn
-	left int64
+	c     *h1Conn
+	left  int64
+	first []byte
+	reads int
 }
 
 func (l *headLimit) Read(p []byte) (int, error) {
@@ -70,8 +77,38 @@ func (l *headLimit) Read(p []byte) (int, error) {
 		p = p[:l.left]
 	}
 	n, err := l.c.nc.Read(p)
+	if l.reads == 0 {
+		l.first = p[:n]
+	}
+	l.reads++
 	l.left -= int64(n)
 	return n, err
+}
+
+// rawContentLength says the response head as received had a
+// Content-Length field, or that it cannot tell (a head read in more
+// than one piece, whose start the buffer may have moved). net/http drops
+// Content-Length from a chunked response's header, so this is the only
+// way to see that a service sent both.
+func (l *headLimit) rawContentLength() bool {
+	if l.reads != 1 {
+		return true
+	}
+	const name = "content-length:"
+	b := l.first
+	for {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return true // the head did not end in this read
+		}
+		b = b[i+1:]
+		if len(b) == 0 || b[0] == '\n' || (b[0] == '\r' && len(b) > 1 && b[1] == '\n') {
+			return false // the end of the head
+		}
+		if len(b) >= len(name) && strings.EqualFold(string(b[:len(name)]), name) {
+			return true
+		}
+	}
 }
 
 type countingWriter struct{ c *h1Conn }

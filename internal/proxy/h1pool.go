@@ -121,11 +121,11 @@ func (t *h1Transport) put(c *h1Conn) {
 	}
 }
 
-// settle pools a connection that carried a request body only after a
-// short rest and a second look. A service that answered without reading
-// the body (and so will parse the body as its next request) shows itself
-// by answering that "request" within moments; pooled at once, the
-// connection could hand that answer to the next client's request.
+// settle pools a connection only after a short rest and a second look.
+// A service that answered without reading the request body (and so will
+// parse the body as its next request), or that sends a body after a
+// HEAD, 204 or 304 answer, shows itself within moments; pooled at once,
+// the connection could hand those bytes to the next client's request.
 func (t *h1Transport) settle(c *h1Conn) {
 	time.AfterFunc(settleFor, func() {
 		if c.reusable() {
@@ -136,7 +136,7 @@ func (t *h1Transport) settle(c *h1Conn) {
 	})
 }
 
-// settleFor is the rest of a connection after a request with a body.
+// settleFor is the rest of a connection before it is pooled again.
 const settleFor = 2 * time.Millisecond
 
 // reap closes the connections idle for longer than idleFor, so a pool

@@ -23,7 +23,7 @@ func writeRequest(bw *bufio.Writer, req *http.Request) error {
 	if len(req.Trailer) > 0 || len(req.TransferEncoding) > 0 || req.URL.Opaque != "" ||
 		strings.IndexByte(req.Host, '%') >= 0 || strings.IndexByte(req.URL.Host, '%') >= 0 ||
 		(hasBody && req.ContentLength == 0) || (!hasBody && req.ContentLength != 0) {
-		return req.Write(bw)
+		return writeWithNetHTTP(bw, req)
 	}
 	if hasBody {
 		// Closed on every return, as RoundTrip must close what it was given.
@@ -121,6 +121,38 @@ func writeRequest(bw *bufio.Writer, req *http.Request) error {
 		return fmt.Errorf("http: ContentLength=%d with Body length %d", req.ContentLength, n)
 	}
 	return nil
+}
+
+// writeWithNetHTTP is req.Write, with a failure to read the body told
+// apart as below: net/http wraps it in a type of its own that cannot be
+// unwrapped.
+func writeWithNetHTTP(bw *bufio.Writer, req *http.Request) error {
+	if req.Body == nil || req.Body == http.NoBody {
+		return req.Write(bw)
+	}
+	orig := req.Body
+	watched := &watchedBody{ReadCloser: orig}
+	req.Body = watched
+	err := req.Write(bw)
+	req.Body = orig
+	if err != nil && watched.err != nil {
+		return bodyReadError{watched.err}
+	}
+	return err
+}
+
+// watchedBody remembers the first error reading a body.
+type watchedBody struct {
+	io.ReadCloser
+	err error
+}
+
+func (w *watchedBody) Read(p []byte) (int, error) {
+	n, err := w.ReadCloser.Read(p)
+	if err != nil && err != io.EOF && w.err == nil {
+		w.err = err
+	}
+	return n, err
 }
 
 // bodyReadError is a failure to read the body being sent (the client's

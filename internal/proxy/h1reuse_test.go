@@ -304,3 +304,33 @@ func TestH1MaxConns(t *testing.T) {
 		t.Fatalf("%d connections under max_conns 1", conns.Load())
 	}
 }
+
+// TestH1TransferEncodingWithContentLength: a response with both is read
+// as chunked and its connection closed (RFC 9112, 6.3); a chunked one
+// alone keeps its connection.
+func TestH1TransferEncodingWithContentLength(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		head      string
+		wantConns int64
+	}{
+		{"chunked only", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", 1},
+		{"chunked and Content-Length", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\ncontent-LENGTH: 99\r\n\r\n", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base, conns := scriptedUpstream(t, func(r *http.Request, c net.Conn) {
+				io.WriteString(c, tc.head+"2\r\nok\r\n0\r\n\r\n")
+			})
+			tr := newTestH1(TransportOptions{})
+			defer tr.CloseIdleConnections()
+			for range 2 {
+				if _, body := get(t, tr, "GET", base+"/", nil); body != "ok" {
+					t.Fatalf("body %q; want ok", body)
+				}
+			}
+			if conns.Load() != tc.wantConns {
+				t.Fatalf("%d connections for two requests; want %d", conns.Load(), tc.wantConns)
+			}
+		})
+	}
+}

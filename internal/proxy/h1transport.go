@@ -192,9 +192,18 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 		}
 	}
 	keep := !resp.Close && !req.Close && resp.ProtoAtLeast(1, 1)
-	sentBody := req.Body != nil && req.Body != http.NoBody
-	resp.Body = &h1Body{rc: resp.Body, c: c, t: t, keep: keep, settle: sentBody, stop: stop}
+	resp.Body = &h1Body{rc: resp.Body, c: c, t: t, keep: keep, settle: mustSettle(req, resp), stop: stop}
 	return resp, nil
+}
+
+// mustSettle says the connection rests before it is pooled (settle):
+// after a request with a body, which a service may have left unread and
+// parse as its next request, and after an answer that has no body by
+// rule (to HEAD, 204, 304), where a broken service tends to send one
+// anyway. Bytes that come then are seen before the connection is reused.
+func mustSettle(req *http.Request, resp *http.Response) bool {
+	return req.Body != nil && req.Body != http.NoBody || req.Method == http.MethodHead ||
+		resp.StatusCode == http.StatusNoContent || resp.StatusCode == http.StatusNotModified
 }
 
 // bodyBuffered says the whole body of resp is already read off the wire.
@@ -242,7 +251,8 @@ var errTooMany1xx = errors.New("upstream sent too many 1xx informational respons
 // informational ones, within the service's head-size limit.
 func (t *h1Transport) readHead(c *h1Conn, req *http.Request) (*http.Response, error) {
 	c.in.left = t.maxHead - int64(c.br.Buffered())
-	defer func() { c.in.left = -1 }()
+	c.in.reads = 0
+	defer func() { c.in.left, c.in.first = -1, nil }()
 	for n := 0; ; n++ {
 		resp, err := http.ReadResponse(c.br, req)
 		if err != nil {
@@ -252,6 +262,12 @@ func (t *h1Transport) readHead(c *h1Conn, req *http.Request) (*http.Response, er
 			return nil, err
 		}
 		if resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols {
+			// Transfer-Encoding and Content-Length together may be an
+			// attempt at response splitting (RFC 9112, 6.3): the body is
+			// read as chunked, and the connection is not used again.
+			if len(resp.TransferEncoding) > 0 && (n > 0 || c.in.rawContentLength()) {
+				resp.Close = true
+			}
 			return resp, nil
 		}
 		if n >= max1xx {
@@ -283,8 +299,7 @@ type h1Body struct {
 	c    *h1Conn
 	t    *h1Transport
 	keep bool
-	// settle: the request had a body, so the connection rests before
-	// it is pooled (h1Transport.settle).
+	// settle: the connection rests before it is pooled (mustSettle).
 	settle bool
 	stop   func() bool
 	done   bool

@@ -125,10 +125,13 @@ func TestH1BodiesAndFraming(t *testing.T) {
 	if resp, body := get(t, tr, "HEAD", s.URL+"/len", nil); resp.StatusCode != 200 || body != "" {
 		t.Fatalf("HEAD: %d %q", resp.StatusCode, body)
 	}
+	waitIdle(t, tr, 1) // the HEAD's connection rests before it is pooled
+	time.Sleep(20 * time.Millisecond)
+	tr.CloseIdleConnections()
 	before := conns.Load()
 	get(t, tr, "GET", s.URL+"/close", nil)
 	get(t, tr, "GET", s.URL+"/len", nil)
-	if conns.Load() != before+1 {
+	if conns.Load() != before+2 {
 		t.Fatalf("a Connection: close response's connection was reused")
 	}
 }
@@ -313,5 +316,16 @@ func TestH1ResponseDeadlineBoundsTheHeadOnly(t *testing.T) {
 	}
 	if n := conns.Load(); n != 1 {
 		t.Fatalf("%d connections; want 1 (the same one reused)", n)
+	}
+}
+
+// waitIdle waits (boundedly) until tr pools n connections: after a HEAD,
+// 204 or 304, or a request with a body, a connection rests before that.
+func waitIdle(t *testing.T, tr *h1Transport, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); tr.idleCount() < n; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d idle connections; want %d", tr.idleCount(), n)
+		}
 	}
 }
