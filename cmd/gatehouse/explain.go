@@ -153,6 +153,9 @@ func printExplanation(w io.Writer, ex *runtime.Explanation) {
 	}
 	fmt.Fprintf(w, "upstream path:   %s\n", c.Upstream)
 	fmt.Fprintln(w, "\npolicy chain (run order):")
+	if len(c.Removed) > 0 {
+		fmt.Fprintf(w, "  first: remove client-sent %s\n", strings.Join(c.Removed, ", "))
+	}
 	if len(c.Policies) == 0 {
 		fmt.Fprintln(w, "  (none)")
 	}

@@ -81,6 +81,9 @@ type Chain struct {
 	Response []ResponsePolicy
 	// Policies in run order, for explain and logs.
 	Policies []Decoded
+	// Owned are the headers removed from the client's request before the
+	// first policy runs (see HeaderOwner).
+	Owned []string
 }
 
 // Build builds every policy of list around terminal. Closures are made
@@ -103,6 +106,9 @@ func Build(list []Decoded, terminal Handler, base BuildContext) (*Chain, error) 
 	h := terminal
 	for i := len(built) - 1; i >= 0; i-- {
 		h = link(built[i], h)
+	}
+	if c.Owned = ownedHeaders(built); len(c.Owned) > 0 {
+		h = stripFirst(c.Owned, h)
 	}
 	c.Serve = h
 	return c, nil

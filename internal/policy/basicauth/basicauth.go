@@ -162,13 +162,15 @@ func (s *Spec) Build(bc pipeline.BuildContext) (pipeline.Policy, error) {
 	return p, nil
 }
 
+// OwnedHeaders implements pipeline.HeaderOwner: the consumer headers.
+func (p *Policy) OwnedHeaders() []string { return authn.IdentityHeaders(nil) }
+
 // Handle authenticates the request by its Basic credentials, if any.
 func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Handler) error {
 	st := pipeline.FromRequest(r)
 	if authn.Authenticated(st) {
 		return next(w, r)
 	}
-	authn.StripIdentity(r.Header, nil)
 	cred, where := p.source.Extract(r)
 	if where == authn.Nowhere {
 		if p.plan.Last && !p.plan.Anonymous {

@@ -109,13 +109,15 @@ func (s *Spec) Build(bc pipeline.BuildContext) (pipeline.Policy, error) {
 	}, nil
 }
 
+// OwnedHeaders implements pipeline.HeaderOwner: the consumer headers.
+func (p *Policy) OwnedHeaders() []string { return authn.IdentityHeaders(nil) }
+
 // Handle authenticates the request by its API key, if it has one.
 func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Handler) error {
 	st := pipeline.FromRequest(r)
 	if authn.Authenticated(st) {
 		return next(w, r)
 	}
-	authn.StripIdentity(r.Header, nil)
 	key, where := p.source.Extract(r)
 	if where == authn.Nowhere {
 		if p.plan.Last && !p.plan.Anonymous {
