@@ -107,10 +107,8 @@ func Build(list []Decoded, terminal Handler, base BuildContext) (*Chain, error) 
 	for i := len(built) - 1; i >= 0; i-- {
 		h = link(built[i], h)
 	}
-	if c.Owned = ownedHeaders(built); len(c.Owned) > 0 {
-		h = stripFirst(c.Owned, h)
-	}
-	c.Serve = h
+	c.Owned = ownedHeaders(built)
+	c.Serve = intake(c.Owned, prechecks(built), h)
 	return c, nil
 }
 

@@ -162,6 +162,10 @@ func (s *Spec) Build(bc pipeline.BuildContext) (pipeline.Policy, error) {
 	return p, nil
 }
 
+// Precheck implements pipeline.Prechecker: an ambiguous credential is
+// refused before any method runs.
+func (p *Policy) Precheck(r *http.Request) error { return p.source.Check(r) }
+
 // OwnedHeaders implements pipeline.HeaderOwner: the consumer headers.
 func (p *Policy) OwnedHeaders() []string { return authn.IdentityHeaders(nil) }
 

@@ -71,3 +71,39 @@ func TestChainWithoutOwnersStripsNothing(t *testing.T) {
 		t.Errorf("Owned = %v; want none", chain.Owned)
 	}
 }
+
+// refusingPolicy refuses every request in its precheck.
+type refusingPolicy struct{ ran *bool }
+
+func (p refusingPolicy) Precheck(*http.Request) error {
+	return NewError(http.StatusBadRequest, "ambiguous")
+}
+func (p refusingPolicy) Handle(w http.ResponseWriter, r *http.Request, next Handler) error {
+	*p.ran = true
+	return next(w, r)
+}
+
+type refusingSpec struct{ ran *bool }
+
+func (s refusingSpec) Validate(config.Path) []config.FieldError { return nil }
+func (s refusingSpec) Build(BuildContext) (Policy, error)       { return refusingPolicy(s), nil }
+
+func TestChainPrecheckRunsBeforeAnyPolicy(t *testing.T) {
+	var log []string
+	var ran bool
+	list := Merge([]Decoded{
+		{Name: "first", Phase: PhaseAccess, Spec: recordingSpec{name: "first", log: &log}},
+		{Name: "later", Phase: PhaseAuthenticate, Spec: refusingSpec{ran: &ran}},
+	})
+	chain, err := Build(list, func(http.ResponseWriter, *http.Request) error { t.Error("terminal ran"); return nil }, BuildContext{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = chain.Serve(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if pe, ok := err.(*Error); !ok || pe.Status != http.StatusBadRequest {
+		t.Fatalf("Serve returned %v; want the precheck's 400", err)
+	}
+	if len(log) != 0 || ran {
+		t.Errorf("policies ran (%v, %v); want none after a refused precheck", log, ran)
+	}
+}

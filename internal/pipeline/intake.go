@@ -16,6 +16,15 @@ type HeaderOwner interface {
 	OwnedHeaders() []string
 }
 
+// Prechecker is a policy that must judge the client's request as sent,
+// before any policy of the route runs and whether or not it runs itself:
+// an authentication method refuses an ambiguous credential even when
+// another method authenticates the request.
+type Prechecker interface {
+	// Precheck returns an error (an *Error) to refuse the request.
+	Precheck(r *http.Request) error
+}
+
 // ownedHeaders is the sorted union of the owners' headers, canonical.
 func ownedHeaders(built []Policy) []string {
 	var out []string
@@ -30,11 +39,30 @@ func ownedHeaders(built []Policy) []string {
 	return slices.Compact(out)
 }
 
-// stripFirst removes names from the request, then runs next.
-func stripFirst(names []string, next Handler) Handler {
+func prechecks(built []Policy) []Prechecker {
+	var out []Prechecker
+	for _, p := range built {
+		if c, ok := p.(Prechecker); ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// intake removes the owned headers and runs the prechecks, then next.
+// Routes with neither get no intake step at all.
+func intake(owned []string, checks []Prechecker, next Handler) Handler {
+	if len(owned) == 0 && len(checks) == 0 {
+		return next
+	}
 	return func(w http.ResponseWriter, r *http.Request) error {
-		for _, n := range names {
+		for _, n := range owned {
 			delete(r.Header, n)
+		}
+		for _, c := range checks {
+			if err := c.Precheck(r); err != nil {
+				return err
+			}
 		}
 		return next(w, r)
 	}
