@@ -161,7 +161,7 @@ func printExplanation(w io.Writer, ex *runtime.Explanation) {
 	}
 	for _, p := range c.Policies {
 		settings, _ := json.Marshal(p.Settings)
-		fmt.Fprintf(w, "  %-13s %-18s from %s\n      %s\n", p.Phase, p.Name, p.From, settings)
+		fmt.Fprintf(w, "  %-15s %-18s from %s\n      %s\n", p.Phase, p.Name, p.From, settings)
 	}
 	fmt.Fprintf(w, "\ntargets (%s):\n", orDefault(c.Balance, "round_robin"))
 	for _, t := range c.Targets {

@@ -45,7 +45,11 @@ func Decode(ps config.Policies) ([]Decoded, []config.FieldError) {
 			errs = append(errs, verrs...)
 			continue
 		}
-		out = append(out, Decoded{Name: name, Phase: reg.Phase, Spec: spec, Path: raw.Path, Node: raw.Node})
+		phase := reg.Phase
+		if p, ok := spec.(Phased); ok {
+			phase = p.Phase()
+		}
+		out = append(out, Decoded{Name: name, Phase: phase, Spec: spec, Path: raw.Path, Node: raw.Node})
 	}
 	return out, errs
 }

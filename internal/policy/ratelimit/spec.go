@@ -25,7 +25,8 @@ type Spec struct {
 	Algorithm string `yaml:"algorithm"`
 	// Key says what is counted: a list of ip, consumer, credential, path,
 	// route, service, global, header:NAME, claim:NAME. Several parts make
-	// one combined key. Default [ip].
+	// one combined key. Default [ip]. Without consumer, credential, claim
+	// or tiers the limit runs before authentication (see Phase).
 	Key []string `yaml:"key"`
 	// Limits all apply; a request passes only if each allows it.
 	Limits []LimitSpec `yaml:"limits"`
@@ -116,6 +117,8 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 				k, config.Suggest(k, []string{"ip", "consumer", "credential", "path", "route", "service", "global"}))
 		} else if name, ok := strings.CutPrefix(k, "header:"); ok && config.RequestHeaderProblem(name) != "" {
 			add(at.Field("key").Index(i), "%s", config.RequestHeaderProblem(name))
+		} else if ok && setByGateway(name) {
+			add(at.Field("key").Index(i), "%s is set by the gateway after authentication, and a header key is read from the client's request before it; use consumer", name)
 		}
 	}
 	if len(s.Limits) == 0 && len(s.Tiers) == 0 {
