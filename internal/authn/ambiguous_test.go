@@ -55,3 +55,22 @@ func TestSourceCheckAmbiguous(t *testing.T) {
 		})
 	}
 }
+
+func TestRefusedMarksOnlyA401(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want bool
+	}{
+		{Unauthorized("invalid API key"), true},
+		{pipeline.NewError(503, "authentication temporarily unavailable"), false},
+		{nil, false},
+	} {
+		st := &pipeline.State{}
+		if got := Refused(st, c.err); got != c.err {
+			t.Errorf("Refused returned %v; want the error unchanged", got)
+		}
+		if st.CredentialRefused != c.want {
+			t.Errorf("%v: CredentialRefused = %v; want %v", c.err, st.CredentialRefused, c.want)
+		}
+	}
+}

@@ -184,7 +184,7 @@ func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Ha
 	}
 	e, ok := p.check(cred)
 	if !ok {
-		return authn.Unauthorized("invalid username or password", p.plan.Challenges...)
+		return authn.Refused(st, authn.Unauthorized("invalid username or password", p.plan.Challenges...))
 	}
 	if p.hide {
 		p.source.Hide(r, where)

@@ -134,7 +134,7 @@ func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Ha
 	if !ok {
 		var err error
 		if a, err = p.introspect(r.Context(), token, now); err != nil {
-			return err
+			return authn.Refused(st, err)
 		}
 	}
 	if p.hide {

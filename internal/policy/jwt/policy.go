@@ -111,7 +111,7 @@ func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Ha
 	if !ok {
 		var f *failure
 		if v, f = p.verify(token, now); f != nil {
-			return p.refuse(f)
+			return authn.Refused(st, p.refuse(f))
 		}
 	}
 	if p.hide {

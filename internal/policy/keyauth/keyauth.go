@@ -133,7 +133,7 @@ func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Ha
 	if !ok {
 		// The same answer for every wrong key; the key itself is never
 		// logged or echoed.
-		return authn.Unauthorized("invalid API key", p.plan.Challenges...)
+		return authn.Refused(st, authn.Unauthorized("invalid API key", p.plan.Challenges...))
 	}
 	if p.hide {
 		p.source.Hide(r, where)
