@@ -31,6 +31,13 @@ routes:
     policies:
       basic_auth: {}
       rate_limit: { key: [consumer], limits: [{ requests: 2, per: 1m }] }
+  - name: guarded
+    match: { path_prefix: /guarded }
+    service: echo
+    policies:
+      basic_auth: {}
+      failed_auth_limit: { limits: [{ requests: 3, per: 1m }] }
+      rate_limit: { key: [consumer], limits: [{ requests: 100, per: 1m }] }
 consumers:
   - name: bob
     basic_auth: [{ username: bob, password_bcrypt: "${HASH}" }]
@@ -91,11 +98,40 @@ func TestBruteForceLimited(t *testing.T) {
 
 	rt := g.g.Runtime()
 	for path, want := range map[string]string{
-		"/login": "pre-auth-limit:rate_limit authenticate:basic_auth",
-		"/quota": "authenticate:basic_auth limit:rate_limit",
+		"/login":   "pre-auth-limit:rate_limit authenticate:basic_auth",
+		"/quota":   "authenticate:basic_auth limit:rate_limit",
+		"/guarded": "pre-auth-limit:failed_auth_limit authenticate:basic_auth limit:rate_limit",
 	} {
 		if got := chainOrder(rt.Explain("public", httptest.NewRequest("GET", path, nil))); got != want {
 			t.Errorf("explain %s: chain %q; want %q", path, got, want)
 		}
 	}
+}
+
+// TestFailedAuthLimited: failed_auth_limit counts only refused credentials
+// per client IP; past the limit that IP is refused before authentication,
+// even with the right password, while other IPs and successful logins are
+// unaffected.
+func TestFailedAuthLimited(t *testing.T) {
+	g := startBruteForce(t)
+	attacker, other := "198.51.100.7", "198.51.100.8"
+	for range 5 {
+		resp, body := g.do("GET", "/guarded", nil, from(attacker, basic("bob", "bob-pass")...)...)
+		wantStatus(t, resp, body, 200)
+		resp, body = g.do("GET", "/guarded", nil, from(attacker)...)
+		wantStatus(t, resp, body, 401) // no credential: not a failed one
+	}
+	for range 3 {
+		resp, body := g.do("GET", "/guarded", nil, from(attacker, basic("bob", "guess")...)...)
+		wantStatus(t, resp, body, 401)
+	}
+	for _, pass := range []string{"guess", "bob-pass"} {
+		resp, body := g.do("GET", "/guarded", nil, from(attacker, basic("bob", pass)...)...)
+		wantStatus(t, resp, body, 429)
+		if resp.Header.Get("Retry-After") == "" {
+			t.Errorf("429 without Retry-After")
+		}
+	}
+	resp, body := g.do("GET", "/guarded", nil, from(other, basic("bob", "bob-pass")...)...)
+	wantStatus(t, resp, body, 200)
 }
