@@ -153,12 +153,15 @@ func printExplanation(w io.Writer, ex *runtime.Explanation) {
 	}
 	fmt.Fprintf(w, "upstream path:   %s\n", c.Upstream)
 	fmt.Fprintln(w, "\npolicy chain (run order):")
+	if len(c.Removed) > 0 {
+		fmt.Fprintf(w, "  first: remove client-sent %s\n", strings.Join(c.Removed, ", "))
+	}
 	if len(c.Policies) == 0 {
 		fmt.Fprintln(w, "  (none)")
 	}
 	for _, p := range c.Policies {
 		settings, _ := json.Marshal(p.Settings)
-		fmt.Fprintf(w, "  %-13s %-18s from %s\n      %s\n", p.Phase, p.Name, p.From, settings)
+		fmt.Fprintf(w, "  %-15s %-18s from %s\n      %s\n", p.Phase, p.Name, p.From, settings)
 	}
 	fmt.Fprintf(w, "\ntargets (%s):\n", orDefault(c.Balance, "round_robin"))
 	for _, t := range c.Targets {

@@ -47,3 +47,13 @@ func Unauthorized(msg string, challenges ...string) *pipeline.Error {
 func Forbidden(msg string) *pipeline.Error {
 	return pipeline.NewError(http.StatusForbidden, msg)
 }
+
+// Refused records on st that a credential the client presented was
+// refused, when err is a 401, and returns err. A 503 (key server or
+// introspection endpoint down) is not the client's failure.
+func Refused(st *pipeline.State, err error) error {
+	if pe, ok := err.(*pipeline.Error); ok && pe.Status == http.StatusUnauthorized && st != nil {
+		st.CredentialRefused = true
+	}
+	return err
+}

@@ -92,7 +92,7 @@ func Forwards(m map[string]string) []Forward {
 	return out
 }
 
-// Headers lists the header names, for StripIdentity.
+// Headers lists the header names, for IdentityHeaders.
 func Headers(fs []Forward) []string {
 	out := make([]string, len(fs))
 	for i, f := range fs {

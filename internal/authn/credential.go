@@ -53,7 +53,7 @@ func (s *Source) Extract(r *http.Request) (value string, where Where) {
 			if s.Scheme == "" {
 				return v, InHeader
 			}
-			if len(v) > len(s.Scheme) && v[len(s.Scheme)] == ' ' && strings.EqualFold(v[:len(s.Scheme)], s.Scheme) {
+			if s.hasScheme(v) {
 				return strings.TrimLeft(v[len(s.Scheme)+1:], " "), InHeader
 			}
 		}

@@ -120,14 +120,13 @@ const (
 	HeaderConsumerGroups = "X-Consumer-Groups"
 )
 
-// StripIdentity removes identity headers a client may have sent, so the
-// upstream only ever sees what the gateway set.
-func StripIdentity(h http.Header, extra []string) {
-	delete(h, HeaderConsumerName)
-	delete(h, HeaderConsumerGroups)
-	for _, n := range extra {
-		delete(h, n)
-	}
+// IdentityHeaders are the headers an authentication policy owns (see
+// pipeline.HeaderOwner): the consumer headers and its own extra ones,
+// such as forward_claims names. The chain removes them from what the
+// client sent before any method runs, so the service only ever sees what
+// the gateway set.
+func IdentityHeaders(extra []string) []string {
+	return append([]string{HeaderConsumerName, HeaderConsumerGroups}, extra...)
 }
 
 // SetIdentity records a successful authentication on the request state

@@ -45,7 +45,11 @@ func Decode(ps config.Policies) ([]Decoded, []config.FieldError) {
 			errs = append(errs, verrs...)
 			continue
 		}
-		out = append(out, Decoded{Name: name, Phase: reg.Phase, Spec: spec, Path: raw.Path, Node: raw.Node})
+		phase := reg.Phase
+		if p, ok := spec.(Phased); ok {
+			phase = p.Phase()
+		}
+		out = append(out, Decoded{Name: name, Phase: phase, Spec: spec, Path: raw.Path, Node: raw.Node})
 	}
 	return out, errs
 }
@@ -81,6 +85,9 @@ type Chain struct {
 	Response []ResponsePolicy
 	// Policies in run order, for explain and logs.
 	Policies []Decoded
+	// Owned are the headers removed from the client's request before the
+	// first policy runs (see HeaderOwner).
+	Owned []string
 }
 
 // Build builds every policy of list around terminal. Closures are made
@@ -110,7 +117,8 @@ func BuildFor(list []Decoded, terminal func([]ResponsePolicy) Handler, base Buil
 	for i := len(built) - 1; i >= 0; i-- {
 		h = link(built[i], h)
 	}
-	c.Serve = h
+	c.Owned = ownedHeaders(built)
+	c.Serve = intake(c.Owned, prechecks(built), h)
 	return c, nil
 }
 

@@ -11,9 +11,10 @@ type Phase int
 // renumbering.
 const (
 	PhaseAccess       Phase = 10 // ip restriction, CORS: cheap rejections first
+	PhasePreAuthLimit Phase = 15 // limits whose key is known before authentication
 	PhaseAuthenticate Phase = 20 // who is calling
 	PhaseAuthorize    Phase = 30 // may they
-	PhaseLimit        Phase = 40 // rate limits, after identity is known
+	PhaseLimit        Phase = 40 // limits keyed by identity, once it is known
 	PhaseValidate     Phase = 50 // request schema checks
 	PhaseCache        Phase = 60 // may answer without the upstream
 	PhaseTransform    Phase = 70 // request and response rewriting, nearest the proxy
@@ -21,12 +22,21 @@ const (
 
 var phaseNames = map[Phase]string{
 	PhaseAccess:       "access",
+	PhasePreAuthLimit: "pre-auth-limit",
 	PhaseAuthenticate: "authenticate",
 	PhaseAuthorize:    "authorize",
 	PhaseLimit:        "limit",
 	PhaseValidate:     "validate",
 	PhaseCache:        "cache",
 	PhaseTransform:    "transform",
+}
+
+// Phased is a Spec whose phase depends on its settings, not only on its
+// kind: a rate limit keyed by client IP must run before authentication
+// (so a flood of wrong passwords is refused before the password hash is
+// checked), one keyed by consumer after it.
+type Phased interface {
+	Phase() Phase
 }
 
 func (p Phase) String() string {

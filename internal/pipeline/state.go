@@ -46,6 +46,11 @@ type State struct {
 	// (for example "key:" + a hash prefix, or "jwt:" + issuer + subject),
 	// never the secret itself. Rate limiting may key on it.
 	Credential string
+	// CredentialRefused says an authentication policy refused a
+	// credential the client presented (wrong password, bad token): a
+	// failed authentication, as failed_auth_limit counts them. A missing
+	// credential is not one.
+	CredentialRefused bool
 	// Claims are the verified token claims (JWT or introspection), nil
 	// when no token was presented.
 	Claims map[string]any

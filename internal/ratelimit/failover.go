@@ -76,11 +76,25 @@ func NewShared(r *Redis, local *Local, mode OnFailure, name string, logger *slog
 	return s
 }
 
-// Take implements Store; Degraded reports whether the answer came from
-// the failure policy rather than Redis.
+// Take implements Store.
 func (s *Shared) Take(ctx context.Context, alg Algorithm, checks []Check, out []Decision) error {
+	return s.decide(ctx, alg, checks, out, true)
+}
+
+// Peek implements Store.
+func (s *Shared) Peek(ctx context.Context, alg Algorithm, checks []Check, out []Decision) error {
+	return s.decide(ctx, alg, checks, out, false)
+}
+
+// decide asks Redis, or while it is down applies on_store_failure.
+func (s *Shared) decide(ctx context.Context, alg Algorithm, checks []Check, out []Decision, commit bool) error {
 	if !s.down.Load() {
-		err := s.redis.Take(ctx, alg, checks, out)
+		var err error
+		if commit {
+			err = s.redis.Take(ctx, alg, checks, out)
+		} else {
+			err = s.redis.Peek(ctx, alg, checks, out)
+		}
 		if err == nil || ctx.Err() != nil {
 			if err == nil {
 				s.failures.Store(0)
@@ -103,7 +117,8 @@ func (s *Shared) Take(ctx context.Context, alg Algorithm, checks []Check, out []
 	case FailDeny:
 		return ErrStoreDown
 	}
-	return s.local.Take(ctx, alg, checks, out)
+	s.local.decide(alg, checks, out, commit)
+	return nil
 }
 
 // Down reports whether the shared store is considered down.

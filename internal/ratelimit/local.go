@@ -54,13 +54,25 @@ func NewLocal(maxKeys int, clock Clock) *Local {
 
 // Take implements Store. It never fails.
 func (l *Local) Take(_ context.Context, alg Algorithm, checks []Check, out []Decision) error {
+	l.decide(alg, checks, out, true)
+	return nil
+}
+
+// Peek implements Store. It never fails.
+func (l *Local) Peek(_ context.Context, alg Algorithm, checks []Check, out []Decision) error {
+	l.decide(alg, checks, out, false)
+	return nil
+}
+
+// decide applies checks, counting the request only when commit is set.
+func (l *Local) decide(alg Algorithm, checks []Check, out []Decision, commit bool) {
 	now := l.clock().UnixNano()
 	if len(checks) == 1 {
 		sh := l.shardOf(checks[0].Key)
 		sh.mu.Lock()
-		out[0] = l.apply(sh, alg, checks[0], now, true)
+		out[0] = l.apply(sh, alg, checks[0], now, commit)
 		sh.mu.Unlock()
-		return nil
+		return
 	}
 	// Several limits: lock their shards in order, decide all, then commit
 	// only if every limit allows.
@@ -79,11 +91,11 @@ func (l *Local) Take(_ context.Context, alg Algorithm, checks []Check, out []Dec
 		out[i] = l.apply(&l.shards[idx[i]], alg, c, now, false)
 		allowed = allowed && out[i].Allowed
 	}
-	if allowed {
+	if allowed && commit {
 		for i, c := range checks {
 			l.apply(&l.shards[idx[i]], alg, c, now, true)
 		}
-	} else {
+	} else if !allowed {
 		for i := range out {
 			out[i].Allowed = false
 		}
@@ -91,7 +103,6 @@ func (l *Local) Take(_ context.Context, alg Algorithm, checks []Check, out []Dec
 	for _, i := range locks {
 		l.shards[i].mu.Unlock()
 	}
-	return nil
 }
 
 // apply runs one check with the shard locked, writing the new state when

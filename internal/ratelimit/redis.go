@@ -62,11 +62,21 @@ func NewRedis(o RedisOptions, prefix string) *Redis {
 
 // Take implements Store.
 func (r *Redis) Take(ctx context.Context, alg Algorithm, checks []Check, out []Decision) error {
+	return r.decide(ctx, alg, checks, out, 1)
+}
+
+// Peek implements Store.
+func (r *Redis) Peek(ctx context.Context, alg Algorithm, checks []Check, out []Decision) error {
+	return r.decide(ctx, alg, checks, out, 0)
+}
+
+// decide runs the script; commit 1 counts the request, 0 only asks.
+func (r *Redis) decide(ctx context.Context, alg Algorithm, checks []Check, out []Decision, commit int) error {
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)
 	defer cancel()
 	keys := make([]string, len(checks))
-	args := make([]any, 0, 1+4*len(checks))
-	args = append(args, int(alg))
+	args := make([]any, 0, 2+4*len(checks))
+	args = append(args, int(alg), commit)
 	for i, c := range checks {
 		// The hash tag puts all of a request's keys in one Cluster slot.
 		keys[i] = r.prefix + "{" + checks[0].Key + "}" + strconv.Itoa(i) + "|" + c.Key
@@ -104,14 +114,16 @@ func (r *Redis) Close() error { return r.client.Close() }
 
 // takeScript is the three algorithms of algorithm.go in Lua, in
 // microseconds (exact in Lua's doubles). Each key's state is a hash with
-// fields a, b, c; it expires when it no longer matters.
+// fields a, b, c; it expires when it no longer matters. ARGV[2] is 1 to
+// count the request, 0 to only decide (Peek).
 var takeScript = redis.NewScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local alg = tonumber(ARGV[1])
+local commit = tonumber(ARGV[2]) == 1
 local out, writes, allowed = {}, {}, true
 for i = 1, #KEYS do
-  local base = 2 + (i - 1) * 4
+  local base = 3 + (i - 1) * 4
   local req, per = tonumber(ARGV[base]), tonumber(ARGV[base + 1])
   local burst, maxd = tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
   local v = redis.call('HMGET', KEYS[i], 'a', 'b', 'c')
@@ -165,13 +177,13 @@ for i = 1, #KEYS do
   out[#out + 1] = delay
   writes[i] = w
 end
-if allowed then
+if allowed and commit then
   for i = 1, #KEYS do
     local w = writes[i]
     redis.call('HSET', KEYS[i], 'a', string.format('%.0f', w[1]), 'b', string.format('%.0f', w[2]), 'c', string.format('%.0f', w[3]))
     redis.call('PEXPIRE', KEYS[i], math.max(math.ceil(w[4] / 1000), 1))
   end
-else
+elseif not allowed then
   for i = 1, #out, 5 do out[i] = 0 end
 end
 return out

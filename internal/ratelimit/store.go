@@ -18,6 +18,10 @@ type Store interface {
 	// into out (len(out) == len(checks)). On error the store could not
 	// decide (Redis down) and out is undefined.
 	Take(ctx context.Context, alg Algorithm, checks []Check, out []Decision) error
+	// Peek decides checks as Take would at this moment, without counting
+	// anything: a limit on failures asks before the attempt and counts
+	// only once the attempt has failed.
+	Peek(ctx context.Context, alg Algorithm, checks []Check, out []Decision) error
 }
 
 // Clock is the time source; tests use a fake one.

@@ -45,8 +45,11 @@ type Chosen struct {
 	Captures []string     `json:"captures,omitempty"`
 	Upstream string       `json:"upstream_path"`
 	Policies []PolicyStep `json:"policies"`
-	Balance  string       `json:"balance"`
-	Targets  []string     `json:"targets"`
+	// Removed are the identity headers taken from the client's request
+	// before the first policy runs.
+	Removed []string `json:"removed_headers,omitempty"`
+	Balance string   `json:"balance"`
+	Targets []string `json:"targets"`
 }
 
 // PolicyStep is one policy of the chain with its (redacted) settings.
@@ -100,6 +103,7 @@ func (rt *Runtime) Explain(listener string, r *http.Request) *Explanation {
 		st.Captures = append(st.Captures, pipeline.Capture{Name: c.Name, Value: c.Value})
 	}
 	ch.Upstream = rte.proxy.UpstreamPath(st)
+	ch.Removed = rte.chain.Owned
 	for _, d := range rte.chain.Policies {
 		ch.Policies = append(ch.Policies, PolicyStep{Phase: d.Phase.String(), Name: d.Name, From: string(d.Path), Settings: redactedSettings(d.Node)})
 	}

@@ -162,13 +162,19 @@ func (s *Spec) Build(bc pipeline.BuildContext) (pipeline.Policy, error) {
 	return p, nil
 }
 
+// Precheck implements pipeline.Prechecker: an ambiguous credential is
+// refused before any method runs.
+func (p *Policy) Precheck(r *http.Request) error { return p.source.Check(r) }
+
+// OwnedHeaders implements pipeline.HeaderOwner: the consumer headers.
+func (p *Policy) OwnedHeaders() []string { return authn.IdentityHeaders(nil) }
+
 // Handle authenticates the request by its Basic credentials, if any.
 func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Handler) error {
 	st := pipeline.FromRequest(r)
 	if authn.Authenticated(st) {
 		return next(w, r)
 	}
-	authn.StripIdentity(r.Header, nil)
 	cred, where := p.source.Extract(r)
 	if where == authn.Nowhere {
 		if p.plan.Last && !p.plan.Anonymous {
@@ -178,7 +184,7 @@ func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Ha
 	}
 	e, ok := p.check(cred)
 	if !ok {
-		return authn.Unauthorized("invalid username or password", p.plan.Challenges...)
+		return authn.Refused(st, authn.Unauthorized("invalid username or password", p.plan.Challenges...))
 	}
 	if p.hide {
 		p.source.Hide(r, where)

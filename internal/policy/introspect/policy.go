@@ -35,7 +35,7 @@ type Policy struct {
 	ttl     time.Duration
 	cache   *authn.Cache[*active]
 	forward []authn.Forward
-	strip   []string
+	owned   []string // identity headers, removed before any method runs
 	hide    bool
 	realm   string
 }
@@ -79,7 +79,7 @@ func (s *Spec) Build(bc pipeline.BuildContext) (pipeline.Policy, error) {
 		hide:    s.HideCredentials,
 		realm:   s.realm(),
 	}
-	p.strip = authn.Headers(p.forward)
+	p.owned = authn.IdentityHeaders(authn.Headers(p.forward))
 	if p.timeout == 0 {
 		p.timeout = DefaultTimeout.D()
 	}
@@ -109,13 +109,19 @@ func (s *Spec) Build(bc pipeline.BuildContext) (pipeline.Policy, error) {
 	return p, nil
 }
 
+// Precheck implements pipeline.Prechecker: an ambiguous credential is
+// refused before any method runs.
+func (p *Policy) Precheck(r *http.Request) error { return p.source.Check(r) }
+
+// OwnedHeaders implements pipeline.HeaderOwner.
+func (p *Policy) OwnedHeaders() []string { return p.owned }
+
 // Handle authenticates the request by its token, if it has one.
 func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Handler) error {
 	st := pipeline.FromRequest(r)
 	if authn.Authenticated(st) {
 		return next(w, r)
 	}
-	authn.StripIdentity(r.Header, p.strip)
 	token, where := p.source.Extract(r)
 	if where == authn.Nowhere {
 		if p.plan.Last && !p.plan.Anonymous {
@@ -128,7 +134,7 @@ func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Ha
 	if !ok {
 		var err error
 		if a, err = p.introspect(r.Context(), token, now); err != nil {
-			return err
+			return authn.Refused(st, err)
 		}
 	}
 	if p.hide {

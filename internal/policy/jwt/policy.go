@@ -31,7 +31,7 @@ type Policy struct {
 	index    *consumer.Index
 	plan     authn.Plan
 	forward  []authn.Forward
-	strip    []string // forwarded header names, removed from every request
+	owned    []string // identity headers, removed before any method runs
 	hide     bool
 	realm    string
 	leeway   time.Duration
@@ -70,7 +70,7 @@ func (s *Spec) Build(bc pipeline.BuildContext) (pipeline.Policy, error) {
 	}
 	p.source = authn.NewSource(header, scheme, s.Query, s.Cookie)
 	p.forward = authn.Forwards(s.ForwardClaims)
-	p.strip = authn.Headers(p.forward)
+	p.owned = authn.IdentityHeaders(authn.Headers(p.forward))
 	size := s.CacheSize
 	if size == 0 {
 		size = DefaultCacheSize
@@ -86,14 +86,19 @@ func (s *Spec) Build(bc pipeline.BuildContext) (pipeline.Policy, error) {
 	return p, nil
 }
 
+// Precheck implements pipeline.Prechecker: an ambiguous credential is
+// refused before any method runs.
+func (p *Policy) Precheck(r *http.Request) error { return p.source.Check(r) }
+
+// OwnedHeaders implements pipeline.HeaderOwner.
+func (p *Policy) OwnedHeaders() []string { return p.owned }
+
 // Handle authenticates the request by its token, if it has one.
 func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Handler) error {
 	st := pipeline.FromRequest(r)
 	if authn.Authenticated(st) {
 		return next(w, r)
 	}
-	// Whatever happens next, the upstream only sees headers the gateway set.
-	authn.StripIdentity(r.Header, p.strip)
 	token, where := p.source.Extract(r)
 	if where == authn.Nowhere {
 		if p.plan.Last && !p.plan.Anonymous {
@@ -106,7 +111,7 @@ func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Ha
 	if !ok {
 		var f *failure
 		if v, f = p.verify(token, now); f != nil {
-			return p.refuse(f)
+			return authn.Refused(st, p.refuse(f))
 		}
 	}
 	if p.hide {

@@ -33,6 +33,11 @@ var (
 	errUnknownKID  = errors.New("unknown key id")
 	errAlgNotAllow = errors.New("algorithm not allowed for this key")
 	errNoKeys      = errors.New("no keys available")
+	// errCritical: RFC 7515, 4.1.11 says a token whose crit names an
+	// extension the recipient does not understand must be refused. The
+	// gateway understands none (nor b64, RFC 7797), so any crit is refused,
+	// a malformed one included.
+	errCritical = errors.New("unsupported critical header")
 )
 
 // keySource finds the keys for a token: static keys or a JWKS.
@@ -114,6 +119,10 @@ func (v *verifier) verify(token string, now time.Time) (gjwt.MapClaims, *failure
 	claims := gjwt.MapClaims{}
 	var keyErr error
 	_, err := v.parser.ParseWithClaims(token, claims, func(t *gjwt.Token) (any, error) {
+		if _, ok := t.Header["crit"]; ok {
+			keyErr = errCritical
+			return nil, errCritical
+		}
 		// kid is only a lookup key; jwk, jku, x5u and x5c are ignored.
 		kid, _ := t.Header["kid"].(string)
 		keys, err := v.keys.keysFor(kid, t.Method.Alg())

@@ -109,13 +109,19 @@ func (s *Spec) Build(bc pipeline.BuildContext) (pipeline.Policy, error) {
 	}, nil
 }
 
+// Precheck implements pipeline.Prechecker: an ambiguous credential is
+// refused before any method runs.
+func (p *Policy) Precheck(r *http.Request) error { return p.source.Check(r) }
+
+// OwnedHeaders implements pipeline.HeaderOwner: the consumer headers.
+func (p *Policy) OwnedHeaders() []string { return authn.IdentityHeaders(nil) }
+
 // Handle authenticates the request by its API key, if it has one.
 func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Handler) error {
 	st := pipeline.FromRequest(r)
 	if authn.Authenticated(st) {
 		return next(w, r)
 	}
-	authn.StripIdentity(r.Header, nil)
 	key, where := p.source.Extract(r)
 	if where == authn.Nowhere {
 		if p.plan.Last && !p.plan.Anonymous {
@@ -127,7 +133,7 @@ func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Ha
 	if !ok {
 		// The same answer for every wrong key; the key itself is never
 		// logged or echoed.
-		return authn.Unauthorized("invalid API key", p.plan.Challenges...)
+		return authn.Refused(st, authn.Unauthorized("invalid API key", p.plan.Challenges...))
 	}
 	if p.hide {
 		p.source.Hide(r, where)

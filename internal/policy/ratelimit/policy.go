@@ -266,7 +266,11 @@ func ceilSeconds(d time.Duration, minimum int64) int64 {
 // value can imitate another's boundary; an absent value is its own key
 // (all requests without the header share one bucket).
 func (p *policy) appendKey(b []byte, st *pipeline.State, r *http.Request) []byte {
-	for _, part := range p.parts {
+	return appendKey(b, p.parts, st, r)
+}
+
+func appendKey(b []byte, parts []keyPart, st *pipeline.State, r *http.Request) []byte {
+	for _, part := range parts {
 		var v string
 		switch part.kind {
 		case "ip":

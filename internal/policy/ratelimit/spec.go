@@ -25,7 +25,8 @@ type Spec struct {
 	Algorithm string `yaml:"algorithm"`
 	// Key says what is counted: a list of ip, consumer, credential, path,
 	// route, service, global, header:NAME, claim:NAME. Several parts make
-	// one combined key. Default [ip].
+	// one combined key. Default [ip]. Without consumer, credential, claim
+	// or tiers the limit runs before authentication (see Phase).
 	Key []string `yaml:"key"`
 	// Limits all apply; a request passes only if each allows it.
 	Limits []LimitSpec `yaml:"limits"`
@@ -116,6 +117,8 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 				k, config.Suggest(k, []string{"ip", "consumer", "credential", "path", "route", "service", "global"}))
 		} else if name, ok := strings.CutPrefix(k, "header:"); ok && config.RequestHeaderProblem(name) != "" {
 			add(at.Field("key").Index(i), "%s", config.RequestHeaderProblem(name))
+		} else if ok && setByGateway(name) {
+			add(at.Field("key").Index(i), "%s is set by the gateway after authentication, and a header key is read from the client's request before it; use consumer", name)
 		}
 	}
 	if len(s.Limits) == 0 && len(s.Tiers) == 0 {
@@ -144,30 +147,38 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 	} else if s.MaxDelay != 0 && err == nil && alg != ratelimit.LeakyBucket {
 		add(at.Field("max_delay"), "only used with algorithm: leaky_bucket")
 	}
-	switch s.Store {
+	errs = append(errs, validateStore(at, s.Store, s.Redis, s.OnStoreFailure, s.MaxKeys)...)
+	if strings.ContainsAny(s.Name, "\";,\r\n") {
+		add(at.Field("name"), `must not contain '"', ';', ',' or line breaks`)
+	}
+	return errs
+}
+
+// validateStore checks where counters are kept.
+func validateStore(at config.Path, store string, redis *RedisSpec, onFailure string, maxKeys int) []config.FieldError {
+	var errs []config.FieldError
+	add := func(p config.Path, f string, a ...any) { errs = append(errs, config.Errorf(p, f, a...)) }
+	switch store {
 	case "", "local":
-		if s.Redis != nil {
+		if redis != nil {
 			add(at.Field("redis"), `only used with store: redis`)
 		}
 	case "redis":
-		if s.Redis == nil || len(s.Redis.Addrs) == 0 {
+		if redis == nil || len(redis.Addrs) == 0 {
 			add(at.Field("redis").Field("addrs"), "required with store: redis")
 		}
-		if s.Redis != nil && s.Redis.Timeout < 0 {
+		if redis != nil && redis.Timeout < 0 {
 			add(at.Field("redis").Field("timeout"), "must not be negative")
 		}
 	default:
-		add(at.Field("store"), "unknown store %q: want local or redis%s", s.Store, config.Suggest(s.Store, []string{"local", "redis"}))
+		add(at.Field("store"), "unknown store %q: want local or redis%s", store, config.Suggest(store, []string{"local", "redis"}))
 	}
-	if _, err := ratelimit.ParseOnFailure(s.OnStoreFailure); err != nil {
-		add(at.Field("on_store_failure"), "unknown value %q: want local, allow or deny%s", s.OnStoreFailure,
-			config.Suggest(s.OnStoreFailure, []string{"local", "allow", "deny"}))
+	if _, err := ratelimit.ParseOnFailure(onFailure); err != nil {
+		add(at.Field("on_store_failure"), "unknown value %q: want local, allow or deny%s", onFailure,
+			config.Suggest(onFailure, []string{"local", "allow", "deny"}))
 	}
-	if s.MaxKeys < 0 {
+	if maxKeys < 0 {
 		add(at.Field("max_keys"), "must not be negative")
-	}
-	if strings.ContainsAny(s.Name, "\";,\r\n") {
-		add(at.Field("name"), `must not contain '"', ';', ',' or line breaks`)
 	}
 	return errs
 }
