@@ -99,7 +99,7 @@ func (rt *Runtime) intake(l *listener, r *http.Request, st *pipeline.State) inta
 	if rt.opts.Tracer == nil {
 		// Without an exporter the trace context is still continued
 		// (the tracer does it when there is one).
-		st.TraceID = tracecontext.Continue(r.Header).TraceIDString()
+		st.TraceID = tracecontext.Continue(r.Header)
 	}
 	if l.maxHeaderCount > 0 && lines > l.maxHeaderCount {
 		return intakeResult{err: errTooManyHeaders}

@@ -62,10 +62,11 @@ func (p Parent) TraceIDString() string { return hex.EncodeToString(p.TraceID[:])
 
 // Continue rewrites h's trace context for the service: the trace the
 // client started (with a new parent id, the gateway's, and its
-// tracestate kept) or a new one. It returns the trace id. A traceparent
-// sent twice, or malformed, starts a new trace and drops tracestate, as
-// the recommendation says.
-func Continue(h http.Header) Parent {
+// tracestate kept) or a new one. It returns the trace id in hex (a part
+// of the new header value: no allocation of its own). A traceparent sent
+// twice, or malformed, starts a new trace and drops tracestate, as the
+// recommendation says.
+func Continue(h http.Header) string {
 	var p Parent
 	ok := false
 	if vs := h["Traceparent"]; len(vs) == 1 {
@@ -77,8 +78,9 @@ func Continue(h http.Header) Parent {
 		delete(h, "Tracestate")
 	}
 	fill(p.SpanID[:])
-	h["Traceparent"] = []string{p.String()}
-	return p
+	v := p.String()
+	h["Traceparent"] = []string{v}
+	return v[3:35]
 }
 
 // fill puts random bytes in b, never all zeros (an invalid id).
