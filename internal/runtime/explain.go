@@ -20,6 +20,7 @@ type Explanation struct {
 	// gateway would answer 400.
 	Path      string      `json:"normalised_path,omitempty"`
 	PathError string      `json:"path_error,omitempty"`
+	HostError string      `json:"host_error,omitempty"`
 	Health    bool        `json:"health_endpoint,omitempty"`
 	Routes    []Candidate `json:"candidates"`
 	// Chosen is the route the router picks (by priority among those that
@@ -76,6 +77,10 @@ func (rt *Runtime) Explain(listener string, r *http.Request) *Explanation {
 		return ex
 	}
 	ex.Path = path
+	if err := checkHost(r.Host); err != nil {
+		ex.HostError, ex.Status = err.Error(), http.StatusBadRequest
+		return ex
+	}
 	if l.healthPath != "" && path == l.healthPath {
 		ex.Health, ex.Status = true, http.StatusOK
 		return ex

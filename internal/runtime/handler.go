@@ -82,6 +82,9 @@ func (rt *Runtime) handle(l *listener, w http.ResponseWriter, r *http.Request, s
 	if raw == "" || raw[0] != '/' || r.URL.Opaque != "" {
 		return errTargetForm
 	}
+	if err := checkHost(r.Host); err != nil {
+		return err
+	}
 	if i := strings.IndexByte(raw, '?'); i >= 0 {
 		raw = raw[:i]
 	}
