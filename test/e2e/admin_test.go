@@ -96,6 +96,9 @@ func (a *adminEnv) call(method, path, body string) (int, map[string]any, string)
 	a.t.Helper()
 	req, _ := http.NewRequest(method, a.base+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+a.token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/yaml") // JSON is YAML
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		a.t.Fatal(err)
