@@ -105,6 +105,7 @@ func (rt *Runtime) handle(l *listener, w http.ResponseWriter, r *http.Request, s
 	if seen&seenConnection != 0 {
 		dropConnectionListed(r.Header)
 	}
+	rt.stripHeaders(r.Header, st.PeerTrusted)
 	res := rt.table.Match(r, r.Host, path)
 	if res.Index < 0 {
 		if len(res.Allow) > 0 {

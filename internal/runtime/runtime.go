@@ -53,6 +53,7 @@ type Runtime struct {
 	services  map[string]*proxy.Service
 	listeners map[string]*listener
 	decodeSep bool
+	strip     map[string]bool // strip_headers, canonical
 	opts      Options
 	// gen is this build's generation of opts.State (nil without one).
 	gen *statepool.Gen
@@ -99,6 +100,7 @@ func Build(cfg *config.Config, file string, opts Options) (_ *Runtime, err error
 		services:  map[string]*proxy.Service{},
 		listeners: map[string]*listener{},
 		decodeSep: cfg.Paths.EncodedSeparators == "decode",
+		strip:     stripSet(cfg.StripHeaders),
 		opts:      opts,
 		gen:       gen,
 	}
