@@ -28,6 +28,9 @@ type Explanation struct {
 	Chosen *Chosen `json:"chosen,omitempty"`
 	Status int     `json:"status,omitempty"`
 	Allow  string  `json:"allow,omitempty"`
+	// Warnings name routes this request only missed by its method when
+	// the chosen route has less authentication than they do.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Candidate is one route's verdict.
@@ -85,7 +88,8 @@ func (rt *Runtime) Explain(listener string, r *http.Request) *Explanation {
 		ex.Health, ex.Status = true, http.StatusOK
 		return ex
 	}
-	for _, v := range rt.table.Explain(r, r.Host, path) {
+	verdicts := rt.table.Explain(r, r.Host, path)
+	for _, v := range verdicts {
 		ex.Routes = append(ex.Routes, Candidate{Name: rt.routes[v.Index].name, Index: v.Index, Matched: v.Matched, Why: v.Why})
 	}
 	res := rt.table.Match(r, r.Host, path)
@@ -112,6 +116,7 @@ func (rt *Runtime) Explain(listener string, r *http.Request) *Explanation {
 		}
 	}
 	ex.Chosen = ch
+	ex.Warnings = rt.fallThrough(verdicts, res.Index, r.Method)
 	return ex
 }
 
