@@ -123,6 +123,10 @@ func printExplanation(w io.Writer, ex *runtime.Explanation) {
 		return
 	}
 	fmt.Fprintf(w, "normalised path: %s\n", ex.Path)
+	if ex.HostError != "" {
+		fmt.Fprintf(w, "host:            rejected: %s\nanswer:          400\n", ex.HostError)
+		return
+	}
 	if ex.Health {
 		fmt.Fprintln(w, "answer:          200 from the health endpoint (not proxied)")
 		return
@@ -166,6 +170,9 @@ func printExplanation(w io.Writer, ex *runtime.Explanation) {
 	fmt.Fprintf(w, "\ntargets (%s):\n", orDefault(c.Balance, "round_robin"))
 	for _, t := range c.Targets {
 		fmt.Fprintf(w, "  %s\n", t)
+	}
+	for _, warn := range ex.Warnings {
+		fmt.Fprintf(w, "\nwarning: %s\n", warn)
 	}
 }
 

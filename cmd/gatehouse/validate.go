@@ -38,6 +38,9 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %d error%s\n", file, len(errs), plural(len(errs)))
 		return 1
 	}
+	for _, w := range warnings(cfg) {
+		fmt.Fprintf(stdout, "%s:%d:%d: warning: %s\n", file, w.Line, w.Col, w.Error())
+	}
 	fmt.Fprintf(stdout, "%s: valid (%d listener%s, %d service%s, %d route%s)\n", file,
 		len(cfg.Listeners), plural(len(cfg.Listeners)),
 		len(cfg.Services), plural(len(cfg.Services)),
@@ -67,6 +70,16 @@ func check(file string) (*config.Config, []config.FieldError, error) {
 		return errs[i].Col < errs[j].Col
 	})
 	return cfg, errs, nil
+}
+
+// warnings are what a valid config may still get wrong: routes whose
+// other methods fall through to a route with less authentication.
+func warnings(cfg *config.Config) []config.FieldError {
+	scopes, errs := runtime.DecodePolicies(cfg)
+	if len(errs) > 0 {
+		return nil
+	}
+	return cfg.Locate(runtime.Shadowed(cfg, scopes))
 }
 
 func plural(n int) string {

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -35,6 +36,7 @@ type Server struct {
 	logger *slog.Logger
 	hs     *http.Server
 	ln     net.Listener
+	host   string     // admin.addr's host, lower case: a Host the guard accepts
 	editMu sync.Mutex // serialises config edits
 }
 
@@ -56,6 +58,9 @@ func New(g *gateway.Gateway, token string, logger *slog.Logger) *Server {
 
 // Start binds addr and serves in the background.
 func (s *Server) Start(addr string) error {
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		s.host = strings.ToLower(h)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -98,7 +103,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /routes", s.createObject("routes"))
 	mux.HandleFunc("POST /consumers", s.createObject("consumers"))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics.Registry, promhttp.HandlerOpts{}))
-	return s.authenticate(mux)
+	return s.guard(s.authenticate(mux))
 }
 
 // authenticate requires the bearer token when one is configured,

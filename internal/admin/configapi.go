@@ -49,8 +49,10 @@ func (s *Server) postConfig(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) dryRun(w http.ResponseWriter, body []byte) {
 	cfg, err := config.Parse(body, s.g.File())
+	var scopes *runtime.Scopes
 	if err == nil {
-		if _, errs := runtime.DecodePolicies(cfg); len(errs) > 0 {
+		var errs []config.FieldError
+		if scopes, errs = runtime.DecodePolicies(cfg); len(errs) > 0 {
 			err = &config.Errors{File: s.g.File(), List: cfg.Locate(errs)}
 		}
 	}
@@ -58,7 +60,15 @@ func (s *Server) dryRun(w http.ResponseWriter, body []byte) {
 		writeError(w, http.StatusUnprocessableEntity, "invalid config", errorLines(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"valid": true, "diff": diff(s.g.Source(), body)})
+	out := map[string]any{"valid": true, "diff": diff(s.g.Source(), body)}
+	if ws := cfg.Locate(runtime.Shadowed(cfg, scopes)); len(ws) > 0 {
+		lines := make([]string, len(ws))
+		for i, w := range ws {
+			lines[i] = w.Format(s.g.File())
+		}
+		out["warnings"] = lines
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 // apply validates, applies and saves body, answering with the diff.

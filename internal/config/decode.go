@@ -23,6 +23,9 @@ import (
 // encoding.TextUnmarshaler (such as netip.Prefix). Policy packages use it
 // to decode their settings from a RawPolicy's Node.
 func Decode(node *yaml.Node, at Path, out any) []FieldError {
+	if fe := checkExpansion(node, at); fe != nil {
+		return []FieldError{*fe}
+	}
 	d := newDecoder(nil)
 	d.decodeInto(node, at, out)
 	sortErrors(d.errs)
@@ -34,12 +37,13 @@ func newDecoder(index positions) *decoder {
 	return &decoder{index: index, active: map[*yaml.Node]bool{}}
 }
 
-// maxAliasNodes bounds how many nodes may be decoded through aliases, so
-// a small file of nested aliases (a "billion laughs") cannot expand into
-// an enormous value. A million is far beyond any real config's reuse
-// (2,000 routes sharing a 100-node block is 200,000) and decodes in well
-// under a second.
-const maxAliasNodes = 1_000_000
+// maxAliasNodes bounds how many values aliases and merge keys may add to
+// a document, so a small file of nested aliases (a "billion laughs") or
+// chained merges cannot expand into an enormous value. A quarter of a
+// million is beyond any real config's reuse (2,000 routes sharing a
+// 100-value block is 200,000) and still decodes in well under a second:
+// each value decoded is also indexed by its path for error positions.
+const maxAliasNodes = 250_000
 
 // decoder carries what one Decode call accumulates.
 type decoder struct {

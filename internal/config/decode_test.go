@@ -186,7 +186,7 @@ func TestDecodeAliasBudget(t *testing.T) {
 	}
 	var v map[string]any
 	errs := Decode(node(t, b.String()), "", &v)
-	if len(errs) != 1 || !strings.Contains(errs[0].Msg, "aliases expand to more than") {
+	if len(errs) != 1 || !strings.Contains(errs[0].Msg, "expand to more than") {
 		t.Errorf("errs = %v", errStrings(errs))
 	}
 }

@@ -59,6 +59,11 @@ func (l Loader) Parse(data []byte, file string) (*Config, error) {
 			Msg: "multiple YAML documents: a config file holds exactly one"})
 	}
 	root := docs[0].Content[0]
+	// Measured before anything walks the tree: past the budget, every
+	// later step would pay for the expansion.
+	if fe := checkExpansion(root, ""); fe != nil {
+		return fail(append(errs, *fe))
+	}
 
 	errs = append(errs, substituteEnv(root, "", lookup)...)
 	root = withoutExtensions(root)

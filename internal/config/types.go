@@ -23,6 +23,10 @@ type Config struct {
 	Consumers []Consumer `yaml:"consumers"`
 	// Paths controls how request paths are normalised before routing.
 	Paths PathOptions `yaml:"paths"`
+	// StripHeaders are request headers removed from every request before
+	// routing, on every route: headers some services act on that no
+	// client should set, such as X-Original-URL and X-Rewrite-URL.
+	StripHeaders []string `yaml:"strip_headers"`
 	// AccessLog configures the one-line-per-request JSON log.
 	AccessLog AccessLog `yaml:"access_log"`
 	// Admin configures the admin API listener.

@@ -18,6 +18,7 @@ func (c *Config) Validate() []FieldError {
 	v.routes()
 	v.consumers()
 	v.paths()
+	v.stripHeaders()
 	v.accessLog()
 	v.admin()
 	v.tracing()
@@ -169,6 +170,14 @@ func (v *validator) paths() {
 	default:
 		v.errorf(at, "must be %q or %q, got %q%s", EncodedSeparatorsReject, EncodedSeparatorsDecode, s,
 			Suggest(s, []string{EncodedSeparatorsReject, EncodedSeparatorsDecode}))
+	}
+}
+
+func (v *validator) stripHeaders() {
+	for i, name := range v.c.StripHeaders {
+		if msg := RequestHeaderProblem(name); msg != "" {
+			v.errorf(Path("strip_headers").Index(i), "%s", msg)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -252,5 +253,32 @@ func TestLocalConcurrentExact(t *testing.T) {
 	wg.Wait()
 	if allowed != 100 {
 		t.Fatalf("%d of 400 concurrent requests allowed; want exactly 100", allowed)
+	}
+}
+
+func TestLocalMemoryBudget(t *testing.T) {
+	clk := newFakeClock()
+	const budget = 1 << 20
+	s := NewLocalSized(0, budget, clk.Now)
+	l := Limit{Requests: 1, Per: time.Hour} // nothing expires
+	long := strings.Repeat("x", 2000)
+	for i := range 5000 {
+		take(t, s, TokenBucket, fmt.Sprint(long, i), l)
+	}
+	if b := s.Bytes(); b > budget {
+		t.Fatalf("%d bytes held; budget is %d", b, budget)
+	}
+	if n := s.Len(); n == 0 || int64(n)*int64(len(long)) > budget {
+		t.Fatalf("%d keys of %d bytes held; budget is %d", n, len(long), budget)
+	}
+	// The estimate follows the keys exactly as they come and go.
+	var want int64
+	for i := range s.shards {
+		for k := range s.shards[i].entries {
+			want += entryCost(k)
+		}
+	}
+	if got := s.Bytes(); got != want {
+		t.Fatalf("Bytes() = %d; the keys held cost %d", got, want)
 	}
 }

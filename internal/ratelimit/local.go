@@ -13,18 +13,22 @@ import (
 const shards = 64
 
 // Local is the in-memory store. Idle keys expire once their state no
-// longer matters; beyond MaxKeys, the least soon expiring of a few sampled
-// keys is evicted first (see docs/policies/rate-limit.md).
+// longer matters; beyond MaxKeys or the memory budget, the least soon
+// expiring of a few sampled keys is evicted first (see
+// docs/policies/rate-limit.md).
 type Local struct {
-	seed     maphash.Seed
-	clock    Clock
-	perShard int
-	shards   [shards]shard
+	seed          maphash.Seed
+	clock         Clock
+	perShard      int
+	perShardBytes int64
+	shards        [shards]shard
 }
 
 type shard struct {
 	mu      sync.Mutex
 	entries map[string]entry
+	// bytes is the estimated memory of entries (see entryCost).
+	bytes int64
 	// sweepAt is when the shard next drops expired entries.
 	sweepAt int64
 }
@@ -37,15 +41,36 @@ type entry struct {
 // DefaultMaxKeys bounds the local store unless configured otherwise.
 const DefaultMaxKeys = 1_000_000
 
-// NewLocal returns a store holding at most maxKeys keys (0: default).
-func NewLocal(maxKeys int, clock Clock) *Local {
+// DefaultMaxBytes is the local store's memory budget unless configured
+// otherwise: above what DefaultMaxKeys short keys take, so for most
+// configs the key cap binds first.
+const DefaultMaxBytes = 256 << 20
+
+// entryOverhead is what one entry costs beside its key's bytes: the map
+// slot (key header, state, expiry) at the map's usual load, measured by
+// BenchmarkLocalMemory1M. An estimate, so the budget is approximate.
+const entryOverhead = 120
+
+func entryCost(key string) int64 { return int64(len(key)) + entryOverhead }
+
+// NewLocal returns a store holding at most maxKeys keys (0: default)
+// within the default memory budget.
+func NewLocal(maxKeys int, clock Clock) *Local { return NewLocalSized(maxKeys, 0, clock) }
+
+// NewLocalSized returns a store holding at most maxKeys keys (0: default)
+// and about maxBytes of them (0: DefaultMaxBytes), whichever binds first.
+func NewLocalSized(maxKeys int, maxBytes int64, clock Clock) *Local {
 	if maxKeys <= 0 {
 		maxKeys = DefaultMaxKeys
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
 	}
 	if clock == nil {
 		clock = time.Now
 	}
-	l := &Local{seed: maphash.MakeSeed(), clock: clock, perShard: max(maxKeys/shards, 1)}
+	l := &Local{seed: maphash.MakeSeed(), clock: clock, perShard: max(maxKeys/shards, 1),
+		perShardBytes: max(maxBytes/shards, 1)}
 	for i := range l.shards {
 		l.shards[i].entries = make(map[string]entry)
 	}
@@ -115,27 +140,29 @@ func (l *Local) apply(sh *shard, alg Algorithm, c Check, now int64, commit bool)
 	d, next, exp := step(alg, e.st, now, c.Limit)
 	if commit && d.Allowed {
 		if !ok {
-			l.makeRoom(sh, now)
+			l.makeRoom(sh, now, entryCost(c.Key))
+			sh.bytes += entryCost(c.Key)
 		}
 		sh.entries[c.Key] = entry{st: next, exp: exp}
 	}
 	return d
 }
 
-// makeRoom keeps the shard within its share of MaxKeys: expired entries
-// go first (swept at most once a second, so a flood of new keys at the cap
-// does not scan the shard on every insert), then the soonest-expiring of
-// a sample.
-func (l *Local) makeRoom(sh *shard, now int64) {
+// makeRoom keeps the shard within its share of MaxKeys and of the memory
+// budget once an entry costing need is added: expired entries go first
+// (swept at most once a second, so a flood of new keys at the cap does
+// not scan the shard on every insert), then the soonest-expiring of a
+// sample.
+func (l *Local) makeRoom(sh *shard, now, need int64) {
 	if now >= sh.sweepAt {
 		for k, e := range sh.entries {
 			if e.exp < now {
-				delete(sh.entries, k)
+				sh.remove(k)
 			}
 		}
 		sh.sweepAt = now + int64(time.Second)
 	}
-	for len(sh.entries) >= l.perShard {
+	for len(sh.entries) > 0 && (len(sh.entries) >= l.perShard || sh.bytes+need > l.perShardBytes) {
 		var victim string
 		var soonest int64
 		n := 0
@@ -147,8 +174,24 @@ func (l *Local) makeRoom(sh *shard, now int64) {
 				break
 			}
 		}
-		delete(sh.entries, victim)
+		sh.remove(victim)
 	}
+}
+
+func (sh *shard) remove(key string) {
+	delete(sh.entries, key)
+	sh.bytes -= entryCost(key)
+}
+
+// Bytes is the estimated memory the keys take, for tests and metrics.
+func (l *Local) Bytes() int64 {
+	var n int64
+	for i := range l.shards {
+		l.shards[i].mu.Lock()
+		n += l.shards[i].bytes
+		l.shards[i].mu.Unlock()
+	}
+	return n
 }
 
 func (l *Local) shardIndex(key string) int {

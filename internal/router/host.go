@@ -6,23 +6,11 @@ import (
 )
 
 // requestHost reduces a request's Host to the form host patterns are kept
-// in: no port, no IPv6 brackets, no trailing dot (a fully-qualified
-// "example.com." names the same host), lower case. It allocates only when
-// the host has upper-case letters.
+// in (see ParseHost). An invalid Host is kept as sent: it equals no
+// pattern, and the gateway refuses it before routing anyway.
 func requestHost(h string) string {
-	if strings.HasPrefix(h, "[") {
-		if i := strings.IndexByte(h, ']'); i > 0 {
-			h = h[1:i]
-		}
-	} else if i := strings.IndexByte(h, ':'); i >= 0 && i == strings.LastIndexByte(h, ':') {
-		// One colon is a port; more is a bare IPv6 address, left whole.
-		h = h[:i]
-	}
-	h = strings.TrimSuffix(h, ".")
-	for i := 0; i < len(h); i++ {
-		if 'A' <= h[i] && h[i] <= 'Z' {
-			return strings.ToLower(h)
-		}
+	if n, ok := ParseHost(h); ok {
+		return n
 	}
 	return h
 }

@@ -99,8 +99,8 @@ func refMatch(specs []Spec, r *http.Request, host, path string) (int, []string) 
 		if !ok {
 			continue
 		}
-		if len(s.Methods) > 0 && !slices.ContainsFunc(s.Methods, func(m string) bool { return strings.ToUpper(m) == r.Method }) {
-			allow = append(allow, s.Methods...)
+		if ms := refMethods(s.Methods); len(ms) > 0 && !slices.Contains(ms, r.Method) {
+			allow = append(allow, ms...)
 			continue
 		}
 		conds := len(s.Headers) + len(s.Query)
@@ -195,4 +195,17 @@ func refRegexp(expr string, longest bool) *regexp.Regexp {
 	}
 	refRegexps.Store(key, re)
 	return re
+}
+
+// refMethods is the methods a spec allows, upper case, with HEAD wherever
+// GET is allowed.
+func refMethods(methods []string) []string {
+	var out []string
+	for _, m := range methods {
+		out = append(out, strings.ToUpper(m))
+	}
+	if slices.Contains(out, "GET") && !slices.Contains(out, "HEAD") {
+		out = append(out, "HEAD")
+	}
+	return out
 }

@@ -84,6 +84,7 @@ func compileRoute(i int, s *Spec) (*route, error) {
 		}
 		rt.methods = append(rt.methods, strings.ToUpper(m))
 	}
+	rt.methods = withHead(rt.methods)
 	var err error
 	if rt.headers, err = compileConds(s.Headers, "header", textproto.CanonicalMIMEHeaderKey); err != nil {
 		return nil, err
@@ -159,6 +160,21 @@ func (c *cond) holds(vs []string) bool {
 		}
 	}
 	return false
+}
+
+// withHead adds HEAD to methods that allow GET, as nginx's
+// "limit_except GET" does: a HEAD is a GET without the body, and would
+// otherwise fall through to whatever weaker route takes other methods.
+func withHead(methods []string) []string {
+	hasGet, hasHead := false, false
+	for _, m := range methods {
+		hasGet = hasGet || m == "GET"
+		hasHead = hasHead || m == "HEAD"
+	}
+	if hasGet && !hasHead {
+		return append(methods, "HEAD")
+	}
+	return methods
 }
 
 func (rt *route) methodOK(m string) bool {

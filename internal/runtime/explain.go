@@ -20,6 +20,7 @@ type Explanation struct {
 	// gateway would answer 400.
 	Path      string      `json:"normalised_path,omitempty"`
 	PathError string      `json:"path_error,omitempty"`
+	HostError string      `json:"host_error,omitempty"`
 	Health    bool        `json:"health_endpoint,omitempty"`
 	Routes    []Candidate `json:"candidates"`
 	// Chosen is the route the router picks (by priority among those that
@@ -27,6 +28,9 @@ type Explanation struct {
 	Chosen *Chosen `json:"chosen,omitempty"`
 	Status int     `json:"status,omitempty"`
 	Allow  string  `json:"allow,omitempty"`
+	// Warnings name routes this request only missed by its method when
+	// the chosen route has less authentication than they do.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Candidate is one route's verdict.
@@ -76,6 +80,9 @@ func (rt *Runtime) Explain(listener string, r *http.Request) *Explanation {
 	st := &pipeline.State{}
 	in := rt.intake(l, r, st)
 	switch {
+	case in.badHost:
+		ex.HostError, ex.Status = in.err.Msg, in.err.Status
+		return ex
 	case in.err != nil:
 		ex.Status = in.err.Status
 		ex.PathError = in.err.Msg
@@ -85,7 +92,8 @@ func (rt *Runtime) Explain(listener string, r *http.Request) *Explanation {
 		return ex
 	}
 	ex.Path = st.Path
-	for _, v := range rt.table.Explain(r, r.Host, st.Path) {
+	verdicts := rt.table.Explain(r, r.Host, st.Path)
+	for _, v := range verdicts {
 		ex.Routes = append(ex.Routes, Candidate{Name: rt.routes[v.Index].name, Index: v.Index, Matched: v.Matched, Why: v.Why})
 	}
 	res := in.match
@@ -114,6 +122,7 @@ func (rt *Runtime) Explain(listener string, r *http.Request) *Explanation {
 		}
 	}
 	ex.Chosen = ch
+	ex.Warnings = rt.fallThrough(verdicts, res.Index, r.Method)
 	return ex
 }
 

@@ -68,9 +68,10 @@ var (
 // intakeResult is what the intake decided: an error to answer, the
 // health endpoint, or the routing result.
 type intakeResult struct {
-	err    *pipeline.Error
-	health bool
-	match  router.Result
+	err     *pipeline.Error
+	badHost bool // err is the Host's
+	health  bool
+	match   router.Result
 }
 
 // intake is every step from the request as net/http parsed it to the
@@ -90,6 +91,7 @@ func (rt *Runtime) intake(l *listener, r *http.Request, st *pipeline.State) inta
 	if seen&seenConnection != 0 {
 		dropConnectionListed(r.Header)
 	}
+	rt.stripHeaders(r.Header, st.PeerTrusted)
 	ids := r.Header["X-Request-Id"]
 	if len(ids) != 1 || !validRequestID(ids[0]) {
 		ids = []string{newRequestID()}
@@ -110,6 +112,9 @@ func (rt *Runtime) intake(l *listener, r *http.Request, st *pipeline.State) inta
 	raw := r.RequestURI
 	if raw == "" || raw[0] != '/' || r.URL.Opaque != "" {
 		return intakeResult{err: errTargetForm}
+	}
+	if err := checkHost(r.Host); err != nil {
+		return intakeResult{err: errBadHost, badHost: true}
 	}
 	if i := strings.IndexByte(raw, '?'); i >= 0 {
 		raw = raw[:i]

@@ -48,6 +48,7 @@ type Runtime struct {
 	services  map[string]*proxy.Service
 	listeners map[string]*listener
 	decodeSep bool
+	strip     map[string]bool // strip_headers, canonical
 	// bodyMemory caps request bodies held in memory, across reloads.
 	bodyMemory *proxy.BodyMemory
 	opts       Options
@@ -96,6 +97,7 @@ func Build(cfg *config.Config, file string, opts Options) (_ *Runtime, err error
 		services:  map[string]*proxy.Service{},
 		listeners: map[string]*listener{},
 		decodeSep: cfg.Paths.EncodedSeparators == "decode",
+		strip:     stripSet(cfg.StripHeaders),
 		opts:      opts,
 		gen:       gen,
 	}

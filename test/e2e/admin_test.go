@@ -53,7 +53,13 @@ type adminEnv struct {
 func startAdmin(t *testing.T, token string) *adminEnv {
 	t.Helper()
 	up := echoServer(t, "echo")
-	src := fmt.Sprintf(adminConfig, up.URL, token)
+	return startAdminSource(t, fmt.Sprintf(adminConfig, up.URL, token))
+}
+
+// startAdminSource serves src, a whole config with an admin section,
+// from a real file.
+func startAdminSource(t *testing.T, src string) *adminEnv {
+	t.Helper()
 	file := filepath.Join(t.TempDir(), "gatehouse.yaml")
 	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
 		t.Fatal(err)
@@ -82,7 +88,7 @@ func startAdmin(t *testing.T, token string) *adminEnv {
 		g.Shutdown(ctx)
 	})
 	return &adminEnv{t: t, gw: &gw{t: t, g: g, addr: g.Addr("public").String()}, file: file,
-		base: "http://" + adm.Addr().String(), token: token}
+		base: "http://" + adm.Addr().String(), token: cfg.Admin.Token}
 }
 
 // call sends an admin request with the token and decodes a JSON answer.
@@ -90,6 +96,9 @@ func (a *adminEnv) call(method, path, body string) (int, map[string]any, string)
 	a.t.Helper()
 	req, _ := http.NewRequest(method, a.base+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+a.token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/yaml") // JSON is YAML
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		a.t.Fatal(err)

@@ -123,9 +123,11 @@ func newLimitSet(name, group string, ls []LimitSpec, maxDelay time.Duration) *li
 // policy's place in the config and every setting counters depend on.
 func (s *Spec) buildStore(ctx pipeline.BuildContext) (ratelimit.Store, error) {
 	id := string(ctx.Path) + "|" + s.fingerprint()
-	local := func() (*ratelimit.Local, error) { return ratelimit.NewLocal(s.MaxKeys, nil), nil }
+	local := func() (*ratelimit.Local, error) {
+		return ratelimit.NewLocalSized(s.MaxKeys, int64(s.MaxMemoryMB)<<20, nil), nil
+	}
 	if s.Store != "redis" {
-		return statepool.Get(ctx.State, "ratelimit-local|"+id+"|"+strconv.Itoa(s.MaxKeys), local)
+		return statepool.Get(ctx.State, "ratelimit-local|"+id+"|"+strconv.Itoa(s.MaxKeys)+"|"+strconv.Itoa(s.MaxMemoryMB), local)
 	}
 	r := s.Redis
 	sum := sha256.Sum256([]byte(id))
@@ -136,7 +138,7 @@ func (s *Spec) buildStore(ctx pipeline.BuildContext) (ratelimit.Store, error) {
 	prefix += hex.EncodeToString(sum[:6]) + ":"
 	mode, _ := ratelimit.ParseOnFailure(s.OnStoreFailure)
 	storeName := strings.Join(r.Addrs, ",")
-	key := fmt.Sprintf("ratelimit-redis|%s|%+v|%s|%d|%d", id, *r, s.OnStoreFailure, s.MaxKeys, mode)
+	key := fmt.Sprintf("ratelimit-redis|%s|%+v|%s|%d|%d|%d", id, *r, s.OnStoreFailure, s.MaxKeys, s.MaxMemoryMB, mode)
 	return statepool.Get(ctx.State, key, func() (*ratelimit.Shared, error) {
 		rc := ratelimit.NewRedis(ratelimit.RedisOptions{
 			Addrs: r.Addrs, MasterName: r.MasterName, Username: r.Username, Password: r.Password,
@@ -170,7 +172,7 @@ func (p *policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Ha
 	}
 	sc := p.scratch.Get().(*scratch)
 	defer p.scratch.Put(sc)
-	sc.key = p.appendKey(sc.key[:0], st, r)
+	sc.key = compactKey(p.appendKey(sc.key[:0], st, r))
 	n := len(set.limits)
 	checks, out := sc.checks[:n], sc.out[:n]
 	base := len(sc.key)

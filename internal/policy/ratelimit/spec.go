@@ -45,6 +45,9 @@ type Spec struct {
 	OnStoreFailure string `yaml:"on_store_failure"`
 	// MaxKeys caps the keys of the local store. Default 1000000.
 	MaxKeys int `yaml:"max_keys"`
+	// MaxMemoryMB caps the local store's estimated memory, in MiB: past
+	// it, keys are evicted as past max_keys. Default 256.
+	MaxMemoryMB int `yaml:"max_memory_mb"`
 	// Headers chooses the response headers.
 	Headers HeadersSpec `yaml:"headers"`
 	// Name names the policy in RateLimit-Policy. Default "default".
@@ -100,6 +103,9 @@ type HeadersSpec struct {
 	Legacy bool `yaml:"legacy"`
 }
 
+// maxMemoryMB keeps the budget's byte count far from overflowing.
+const maxMemoryMB = 1 << 20
+
 var keyParts = []string{"ip", "consumer", "credential", "path", "route", "service", "global", "header:", "claim:"}
 
 // Validate checks the settings.
@@ -148,6 +154,11 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 		add(at.Field("max_delay"), "only used with algorithm: leaky_bucket")
 	}
 	errs = append(errs, validateStore(at, s.Store, s.Redis, s.OnStoreFailure, s.MaxKeys)...)
+	if s.MaxMemoryMB < 0 {
+		errs = append(errs, config.Errorf(at.Field("max_memory_mb"), "must not be negative"))
+	} else if s.MaxMemoryMB > maxMemoryMB {
+		errs = append(errs, config.Errorf(at.Field("max_memory_mb"), "must be at most %d (1 TiB)", maxMemoryMB))
+	}
 	if strings.ContainsAny(s.Name, "\";,\r\n") {
 		add(at.Field("name"), `must not contain '"', ';', ',' or line breaks`)
 	}
