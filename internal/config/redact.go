@@ -53,6 +53,10 @@ func redact(n *yaml.Node, parent string) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			switch {
+			case k.Value == "key" && v.Kind == yaml.SequenceNode:
+				// rate_limit's key: [ip, route] names key parts, while a
+				// consumer's key: "…" is an API key.
+				redact(v, k.Value)
 			case secretKey.MatchString(k.Value),
 				headerMaps[parent] && credentialHeader.MatchString(k.Value),
 				sinkSections[parent] && k.Value == "headers",

@@ -25,6 +25,8 @@ func TestRedact(t *testing.T) {
 			[]string{"h6"}, []string{"http://c:4318", "x-honeycomb-team"}},
 		{"URL passwords", "access_log: {output: \"https://user:p7@logs.example/in\"}", []string{"p7"}, []string{"user:xxxxx@logs.example"}},
 		{"other headers maps", "fallback: {headers: {Content-Type: text/plain}}", nil, []string{"text/plain"}},
+		{"a consumer's key hidden, rate_limit key parts shown", "consumers: [{name: a, key: k8}]\nrate_limit: {key: [ip, route]}",
+			[]string{"k8"}, []string{"key: [ip, route]"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
