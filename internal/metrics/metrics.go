@@ -79,6 +79,13 @@ var (
 		Help: "Upstream tries that failed through the service's fault, by service and kind.",
 	}, []string{"service", "kind"})
 
+	// CompressionBytes counts response bytes through the compress policy:
+	// "in" as the service sent them, "out" as encoded for the client.
+	CompressionBytes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gateway_compression_bytes_total",
+		Help: "Response bytes compressed, by coding and direction (in: from the service, out: to the client).",
+	}, []string{"coding", "direction"})
+
 	// AccessLogDropped counts access log lines dropped because the
 	// collector queue was full.
 	AccessLogDropped = prometheus.NewCounter(prometheus.CounterOpts{
@@ -99,7 +106,7 @@ func init() {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		RequestsTotal, RequestDuration, UpstreamDuration, ActiveConnections,
 		RateLimitExceeded, RateLimitStoreUp, UpstreamTargetHealthy,
-		CircuitBreakerState, UpstreamRetries, UpstreamFailures, ConfigReloads, AccessLogDropped,
+		CircuitBreakerState, UpstreamRetries, UpstreamFailures, CompressionBytes, ConfigReloads, AccessLogDropped,
 	)
 }
 

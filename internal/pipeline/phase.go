@@ -18,6 +18,7 @@ const (
 	PhaseValidate     Phase = 50 // request schema checks
 	PhaseCache        Phase = 60 // may answer without the upstream
 	PhaseTransform    Phase = 70 // request and response rewriting, nearest the proxy
+	PhaseEncode       Phase = 80 // content codings: last on the response, after every rewrite
 )
 
 var phaseNames = map[Phase]string{
@@ -29,6 +30,7 @@ var phaseNames = map[Phase]string{
 	PhaseValidate:     "validate",
 	PhaseCache:        "cache",
 	PhaseTransform:    "transform",
+	PhaseEncode:       "encode",
 }
 
 // Phased is a Spec whose phase depends on its settings, not only on its
