@@ -17,6 +17,7 @@ PORT_BASE=${PORT_BASE:-18000} # upstream; proxies use +80, +81, +82
 TARGETS=${TARGETS:-"direct gatehouse nginx caddy"}
 KEEP_TMP=${KEEP_TMP:-0}       # 1: keep the temp dir (configs, logs) after exit
 GATEHOUSE_BIN=${GATEHOUSE_BIN:-} # prebuilt binary to use instead of building
+SCENARIO=${SCENARIO:-plain}   # plain: 98-byte JSON; gzip: 10 KB JSON, gzip level 1 everywhere
 
 export LC_ALL=C # stable number formatting for awk/printf
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -158,6 +159,14 @@ skip() {
 render() { # render TEMPLATE OUT: fill the @@...@@ placeholders
 	sed -e "s|@@LISTEN@@|127.0.0.1:$3|g" -e "s|@@PORT@@|$3|g" \
 		-e "s|@@UPSTREAM@@|127.0.0.1:$up_port|g" -e "s|@@TMP@@|$tmp|g" "$1" >"$2"
+	[[ $SCENARIO == gzip ]] || return 0
+	# The same compression for every proxy: gzip level 1 (nginx's default)
+	# of JSON answers of 256 bytes or more.
+	case $1 in
+	*gatehouse.yaml.tmpl) printf '%s\n' "policies:" "  compress: { algorithms: [gzip], levels: { gzip: 1 }, min_bytes: 256 }" >>"$2" ;;
+	*nginx.conf.tmpl) sed -i 's|^    access_log off;|    access_log off;\n    gzip on; gzip_comp_level 1; gzip_min_length 256; gzip_proxied any; gzip_types application/json;|' "$2" ;;
+	*Caddyfile.tmpl) sed -i 's|^\treverse_proxy|\tencode {\n\t\tgzip 1\n\t\tminimum_length 256\n\t}\n\treverse_proxy|' "$2" ;;
+	esac
 }
 
 start_gatehouse() {
@@ -211,7 +220,9 @@ cpu_ticks() {
 # wrk_run NAME DURATION OUTFILE: one bounded wrk run against a target.
 wrk_run() {
 	local limit=$(($(dur_seconds "$2") + 30))
-	timeout "$limit" $wrk_pin wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency \
+	local -a hdr=()
+	[[ $SCENARIO == gzip ]] && hdr=(-H "Accept-Encoding: gzip")
+	timeout "$limit" $wrk_pin wrk -t"$THREADS" -c"$CONNECTIONS" -d"$2" --latency "${hdr[@]}" \
 		-s "$here/report.lua" "http://127.0.0.1:${port[$1]}/" >"$3" 2>&1
 }
 
@@ -281,7 +292,9 @@ fi
 log "building bench upstream and report"
 (cd "$root" && go build -o "$tmp/upstream" ./bench/upstream && go build -o "$tmp/report" ./bench/report)
 
-start direct $up_pin "$tmp/upstream" -addr "127.0.0.1:$up_port"
+upstream_args=()
+[[ $SCENARIO == gzip ]] && upstream_args=(-json-bytes 10240)
+start direct $up_pin "$tmp/upstream" -addr "127.0.0.1:$up_port" "${upstream_args[@]}"
 expected_body=""
 for ((i = 0; i < 100; i++)); do
 	expected_body=$(curl -fsS --max-time 1 "http://127.0.0.1:$up_port/" 2>/dev/null) && break

@@ -16,7 +16,11 @@ var body = []byte(`{"service":"bench-upstream","status":"ok","message":"hello th
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:18000", "listen address (loopback only)")
+	size := flag.Int("json-bytes", 0, "answer a JSON body of about this many bytes instead (compression scenario)")
 	flag.Parse()
+	if *size > 0 {
+		body = jsonOfSize(*size)
+	}
 
 	contentLength := strconv.Itoa(len(body))
 	mux := http.NewServeMux()
@@ -38,4 +42,21 @@ func main() {
 	}
 	log.Printf("bench upstream listening on %s (%d-byte body)", *addr, len(body))
 	log.Fatal(srv.ListenAndServe())
+}
+
+// jsonOfSize is a JSON document of n bytes or a little more, shaped like
+// an API listing (repeated objects), so it compresses as real answers do.
+func jsonOfSize(n int) []byte {
+	b := []byte(`{"items":[`)
+	for i := 0; len(b) < n; i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"id":`...)
+		b = strconv.AppendInt(b, int64(1000+i), 10)
+		b = append(b, `,"name":"order `...)
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, `","status":"shipped","total":42.5}`...)
+	}
+	return append(b, "]}\n"...)
 }
