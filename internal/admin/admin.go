@@ -93,6 +93,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /services", s.listServices)
 	mux.HandleFunc("GET /consumers", s.listConsumers)
 	mux.HandleFunc("GET /explain", s.explain)
+	mux.HandleFunc("DELETE /cache", s.purgeCache)
 	for _, kind := range []string{"services", "routes", "consumers"} {
 		mux.HandleFunc("GET /"+kind+"/{name}", s.getObject(kind))
 		mux.HandleFunc("PUT /"+kind+"/{name}", s.putObject(kind))

@@ -86,6 +86,14 @@ var (
 		Help: "Response bytes compressed, by coding and direction (in: from the service, out: to the client).",
 	}, []string{"coding", "direction"})
 
+	// CacheEvents counts what the response cache did per request: hit,
+	// miss, stale (served stale), revalidated (a 304 refreshed an entry),
+	// coalesced (waited for another request's answer), stored.
+	CacheEvents = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gateway_cache_events_total",
+		Help: "Response cache events, by kind: hit, miss, stale, revalidated, coalesced, stored, evicted.",
+	}, []string{"event"})
+
 	// AccessLogDropped counts access log lines dropped because the
 	// collector queue was full.
 	AccessLogDropped = prometheus.NewCounter(prometheus.CounterOpts{
@@ -106,7 +114,7 @@ func init() {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		RequestsTotal, RequestDuration, UpstreamDuration, ActiveConnections,
 		RateLimitExceeded, RateLimitStoreUp, UpstreamTargetHealthy,
-		CircuitBreakerState, UpstreamRetries, UpstreamFailures, CompressionBytes, ConfigReloads, AccessLogDropped,
+		CircuitBreakerState, UpstreamRetries, UpstreamFailures, CompressionBytes, CacheEvents, ConfigReloads, AccessLogDropped,
 	)
 }
 

@@ -83,8 +83,10 @@ type Chain struct {
 	Serve Handler
 	// Response are the policies that act on upstream responses, in order.
 	Response []ResponsePolicy
-	// Policies in run order, for explain and logs.
+	// Policies in run order, for explain and logs; Built holds the built
+	// policy of each, in the same order.
 	Policies []Decoded
+	Built    []Policy
 	// Owned are the headers removed from the client's request before the
 	// first policy runs (see HeaderOwner).
 	Owned []string
@@ -113,6 +115,8 @@ func BuildFor(list []Decoded, terminal func([]ResponsePolicy) Handler, base Buil
 			c.Response = append(c.Response, rp)
 		}
 	}
+	c.Built = built
+	giveTails(built)
 	h := terminal(c.Response)
 	for i := len(built) - 1; i >= 0; i-- {
 		h = link(built[i], h)

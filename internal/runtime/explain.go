@@ -62,6 +62,9 @@ type PolicyStep struct {
 	Name     string `json:"name"`
 	From     string `json:"from"`
 	Settings any    `json:"settings"`
+	// Decision is what the policy would decide for this request, for
+	// the policies that can tell (a cache's key and hit or miss).
+	Decision map[string]any `json:"decision,omitempty"`
 }
 
 // Explain evaluates r on the listener named listener as the gateway
@@ -112,8 +115,13 @@ func (rt *Runtime) Explain(listener string, r *http.Request) *Explanation {
 	}
 	ch.Upstream = rte.proxy.UpstreamPath(st)
 	ch.Removed = rte.chain.Owned
-	for _, d := range rte.chain.Policies {
-		ch.Policies = append(ch.Policies, PolicyStep{Phase: d.Phase.String(), Name: d.Name, From: string(d.Path), Settings: redactedSettings(d.Node)})
+	st.Host = r.Host
+	for i, d := range rte.chain.Policies {
+		step := PolicyStep{Phase: d.Phase.String(), Name: d.Name, From: string(d.Path), Settings: redactedSettings(d.Node)}
+		if ex, ok := rte.chain.Built[i].(pipeline.Explainer); ok {
+			step.Decision = ex.Explain(r, st)
+		}
+		ch.Policies = append(ch.Policies, step)
 	}
 	if sc := serviceConfig(rt.Config, rte.service); sc != nil {
 		ch.Balance = sc.Balance

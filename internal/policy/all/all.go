@@ -5,6 +5,7 @@ package all
 import (
 	_ "github.com/gatehouse/gatehouse/internal/policy/acl"        // acl
 	_ "github.com/gatehouse/gatehouse/internal/policy/basicauth"  // basic_auth
+	_ "github.com/gatehouse/gatehouse/internal/policy/cache"      // cache
 	_ "github.com/gatehouse/gatehouse/internal/policy/compress"   // compress
 	_ "github.com/gatehouse/gatehouse/internal/policy/headers"    // request_headers, response_headers
 	_ "github.com/gatehouse/gatehouse/internal/policy/introspect" // introspect
