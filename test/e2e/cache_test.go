@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/gatehouse/gatehouse/internal/testutil/redisserver"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -336,5 +337,47 @@ func TestCacheExplained(t *testing.T) {
 	g.do("GET", "/items?a=1&b=2", nil, "Host", "shop.test")
 	if d := decision(); d["decision"] != "hit" {
 		t.Fatalf("after a stored answer: %v; want a hit", d)
+	}
+}
+
+// TestCacheSharedThroughRedis: two gateway instances with store: redis
+// share entries (one answer from the service for both), and a Redis that
+// is gone turns hits into misses, never into errors.
+func TestCacheSharedThroughRedis(t *testing.T) {
+	rs := redisserver.Start(t)
+	svc := newCountingService(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		w.Header().Set("ETag", `"e1"`)
+		fmt.Fprintf(w, "shared #%d", n)
+	})
+	cfg := `
+services:
+  - name: s
+    targets: [{url: "${UP}"}]
+routes:
+  - name: shared-cache
+    match: {path_prefix: /}
+    service: s
+    policies:
+      cache:
+        store: redis
+        redis: {addrs: ["${REDIS}"], prefix: "test:cache:"}
+`
+	vars := map[string]string{"UP": svc.URL, "REDIS": rs.Addr()}
+	a := startGateway(t, cfg, vars)
+	b := startGateway(t, cfg, vars)
+	if _, body := a.do("GET", "/item", nil); body != "shared #1" {
+		t.Fatalf("first answer %q", body)
+	}
+	resp, body := b.do("GET", "/item", nil)
+	if body != "shared #1" || svc.count("/item") != 1 || !strings.Contains(resp.Header.Get("Cache-Status"), "hit") {
+		t.Fatalf("the other instance got %q (%q) after %d service hits; want the shared entry", body, resp.Header.Get("Cache-Status"), svc.count("/item"))
+	}
+	if resp.Header.Get("Etag") != `"e1"` {
+		t.Fatalf("entry from Redis lost its headers: %v", resp.Header)
+	}
+	rs.Stop()
+	if resp, body := b.do("GET", "/item", nil); resp.StatusCode != 200 || body != "shared #2" {
+		t.Fatalf("with Redis down: %d %q; want the service's answer", resp.StatusCode, body)
 	}
 }

@@ -2,6 +2,8 @@ package cache
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"strings"
 	"sync"
@@ -77,9 +79,17 @@ func (s *Spec) Build(bc pipeline.BuildContext) (pipeline.Policy, error) {
 	if mem == 0 {
 		mem = defaultMemoryBytes
 	}
-	k, err := statepool.Get(bc.State, "cache|"+bc.Route+"|memory|"+itoa(mem), func() (*kept, error) {
+	stateKey, create := "cache|"+bc.Route+"|memory|"+itoa(mem), func() (*kept, error) {
 		return &kept{store: cache.NewMemory(uint64(mem), evicted.Inc)}, nil
-	})
+	}
+	if r := s.Redis; s.Store == "redis" {
+		o := cache.RedisOptions{Addrs: r.Addrs, MasterName: r.MasterName, Username: r.Username,
+			Password: r.Password, DB: r.DB, Timeout: r.Timeout.D(), Prefix: r.Prefix}
+		stateKey = "cache|" + bc.Route + "|redis|" + strings.Join(r.Addrs, ",") + "|" + r.MasterName + "|" +
+			r.Username + "|" + itoa(int64(r.DB)) + "|" + r.Prefix + "|" + r.Timeout.D().String() + "|" + hashSecret(r.Password)
+		create = func() (*kept, error) { return &kept{store: cache.NewRedis(o)}, nil }
+	}
+	k, err := statepool.Get(bc.State, stateKey, create)
 	if err != nil {
 		return nil, err
 	}
@@ -225,4 +235,11 @@ func itoa(n int64) string {
 		}
 	}
 	return string(b[i:])
+}
+
+// hashSecret lets a changed password make a new store without putting the
+// password in the state pool's keys.
+func hashSecret(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:8])
 }

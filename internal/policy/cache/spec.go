@@ -45,9 +45,31 @@ type Spec struct {
 	MaxEntryBytes int `yaml:"max_entry_bytes"`
 	// MemoryBytes bounds the in-memory store. Default 67108864 (64 MiB).
 	MemoryBytes int64 `yaml:"memory_bytes"`
+	// Store is memory (each instance its own) or redis (shared by the
+	// instances of a cluster). Default memory.
+	Store string `yaml:"store"`
+	// Redis locates the shared store, with store: redis.
+	Redis *RedisSpec `yaml:"redis"`
 	// Key adds to or removes from the default key (method, host, path,
 	// sorted query).
 	Key KeySpec `yaml:"key"`
+}
+
+// RedisSpec locates a shared store.
+type RedisSpec struct {
+	// Addrs: one address for a standalone server, several for a Cluster,
+	// or the Sentinels when master_name is set.
+	Addrs      []string `yaml:"addrs"`
+	MasterName string   `yaml:"master_name"`
+	Username   string   `yaml:"username"`
+	// Password: write it as ${ENV}.
+	Password string `yaml:"password"`
+	DB       int    `yaml:"db"`
+	// Timeout bounds every Redis call; past it a lookup is a miss.
+	// Default 100ms.
+	Timeout config.Duration `yaml:"timeout"`
+	// Prefix namespaces the keys. Default "gatehouse:cache:".
+	Prefix string `yaml:"prefix"`
 }
 
 // KeySpec shapes the cache key.
@@ -100,6 +122,20 @@ func (s *Spec) Validate(at config.Path) []config.FieldError {
 	}
 	if s.MemoryBytes < 0 {
 		add(at.Field("memory_bytes"), "must not be negative")
+	}
+	switch s.Store {
+	case "", "memory":
+		if s.Redis != nil {
+			add(at.Field("redis"), "only used with store: redis")
+		}
+	case "redis":
+		if s.Redis == nil || len(s.Redis.Addrs) == 0 {
+			add(at.Field("redis").Field("addrs"), "required with store: redis")
+		} else if s.Redis.Timeout < 0 {
+			add(at.Field("redis").Field("timeout"), "must not be negative")
+		}
+	default:
+		add(at.Field("store"), "unknown store %q: want memory or redis%s", s.Store, config.Suggest(s.Store, []string{"memory", "redis"}))
 	}
 	k := at.Field("key")
 	for i, h := range s.Key.Headers {
