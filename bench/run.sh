@@ -17,7 +17,7 @@ PORT_BASE=${PORT_BASE:-18000} # upstream; proxies use +80, +81, +82
 TARGETS=${TARGETS:-"direct gatehouse nginx caddy"}
 KEEP_TMP=${KEEP_TMP:-0}       # 1: keep the temp dir (configs, logs) after exit
 GATEHOUSE_BIN=${GATEHOUSE_BIN:-} # prebuilt binary to use instead of building
-SCENARIO=${SCENARIO:-plain}   # plain: 98-byte JSON; gzip: 10 KB JSON, gzip level 1 everywhere
+SCENARIO=${SCENARIO:-plain}   # plain: 98-byte JSON; gzip: 10 KB JSON, gzip level 1 everywhere; cache: cache hits
 
 export LC_ALL=C # stable number formatting for awk/printf
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -159,6 +159,19 @@ skip() {
 render() { # render TEMPLATE OUT: fill the @@...@@ placeholders
 	sed -e "s|@@LISTEN@@|127.0.0.1:$3|g" -e "s|@@PORT@@|$3|g" \
 		-e "s|@@UPSTREAM@@|127.0.0.1:$up_port|g" -e "s|@@TMP@@|$tmp|g" "$1" >"$2"
+	if [[ $SCENARIO == cache ]]; then
+		# Every proxy caches the upstream's answer (max-age=3600) in
+		# memory, so each measured request is a hit: the proxy alone.
+		case $1 in
+		*gatehouse.yaml.tmpl) printf '%s\n' "policies:" "  cache: {}" >>"$2" ;;
+		*nginx.conf.tmpl) sed -i -e "s|^    access_log off;|    access_log off;\n    proxy_cache_path $tmp/nginx-cache keys_zone=bench:10m max_size=64m;|" \
+			-e 's|^            proxy_pass http://bench_upstream;|            proxy_pass http://bench_upstream;\n            proxy_cache bench;|' "$2"
+			# As root, nginx's workers run as nobody, who cannot enter the
+			# private temp dir the cache lives in.
+			if [[ $EUID -eq 0 ]]; then sed -i '1i user root;' "$2"; fi ;;
+		esac
+		return 0
+	fi
 	[[ $SCENARIO == gzip ]] || return 0
 	# The same compression for every proxy: gzip level 1 (nginx's default)
 	# of JSON answers of 256 bytes or more.
@@ -294,6 +307,9 @@ log "building bench upstream and report"
 
 upstream_args=()
 [[ $SCENARIO == gzip ]] && upstream_args=(-json-bytes 10240)
+[[ $SCENARIO == cache ]] && upstream_args=(-cache-control "max-age=3600")
+# Caddy has no response cache of its own: it sits the cache scenario out.
+[[ $SCENARIO == cache ]] && TARGETS=${TARGETS/caddy/}
 start direct $up_pin "$tmp/upstream" -addr "127.0.0.1:$up_port" "${upstream_args[@]}"
 expected_body=""
 for ((i = 0; i < 100; i++)); do

@@ -17,6 +17,7 @@ var body = []byte(`{"service":"bench-upstream","status":"ok","message":"hello th
 func main() {
 	addr := flag.String("addr", "127.0.0.1:18000", "listen address (loopback only)")
 	size := flag.Int("json-bytes", 0, "answer a JSON body of about this many bytes instead (compression scenario)")
+	cacheControl := flag.String("cache-control", "", "Cache-Control sent with every answer (cache scenario)")
 	flag.Parse()
 	if *size > 0 {
 		body = jsonOfSize(*size)
@@ -27,6 +28,9 @@ func main() {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		h := w.Header()
 		h.Set("Content-Type", "application/json")
+		if *cacheControl != "" {
+			h.Set("Cache-Control", *cacheControl)
+		}
 		// An explicit length keeps the response un-chunked for all proxies.
 		h.Set("Content-Length", contentLength)
 		_, _ = w.Write(body)
