@@ -107,6 +107,23 @@ func (r *Registry) Register(route string, s Store) {
 	r.mu.Unlock()
 }
 
+// Bytes is what the registered stores hold (a store shared by several
+// routes counted once; shared stores report 0).
+func (r *Registry) Bytes() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seen := map[Store]bool{}
+	var n uint64
+	for _, s := range r.routes {
+		if !seen[s] {
+			seen[s] = true
+			b, _ := s.Stats()
+			n += b
+		}
+	}
+	return n
+}
+
 // PurgeSpec says which entries to remove; empty fields match anything,
 // and at least one must be set.
 type PurgeSpec struct {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/gatehouse/gatehouse/internal/cache"
 	"github.com/gatehouse/gatehouse/internal/testutil/redisserver"
 	"io"
 	"net/http"
@@ -379,5 +380,41 @@ routes:
 	rs.Stop()
 	if resp, body := b.do("GET", "/item", nil); resp.StatusCode != 200 || body != "shared #2" {
 		t.Fatalf("with Redis down: %d %q; want the service's answer", resp.StatusCode, body)
+	}
+}
+
+// TestCachePurgeDuringTraffic: purging while clients read the same key
+// never fails a request, and the entry is fetched again afterwards.
+func TestCachePurgeDuringTraffic(t *testing.T) {
+	svc := newCountingService(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		fmt.Fprintf(w, "v%d", n)
+	})
+	g := startGateway(t, strings.Replace(cacheConfig, "name: cached", "name: purge-traffic", 1), map[string]string{"UP": svc.URL})
+	stop := time.Now().Add(time.Second)
+	var wg sync.WaitGroup
+	var failures atomic.Int64
+	for range 4 {
+		wg.Go(func() {
+			for time.Now().Before(stop) {
+				resp, body := g.do("GET", "/hot", nil)
+				if resp.StatusCode != 200 || !strings.HasPrefix(body, "v") {
+					failures.Add(1)
+				}
+			}
+		})
+	}
+	purges := 0
+	for time.Now().Before(stop) {
+		cache.Stores.Purge(cache.PurgeSpec{Route: "purge-traffic"})
+		purges++
+		time.Sleep(20 * time.Millisecond)
+	}
+	wg.Wait()
+	if failures.Load() > 0 {
+		t.Fatalf("%d requests failed while purging", failures.Load())
+	}
+	if svc.count("/hot") < 2 {
+		t.Fatalf("%d purges during traffic, but the service saw %d requests; want refetches", purges, svc.count("/hot"))
 	}
 }
