@@ -5,7 +5,8 @@ package all
 import (
 	_ "github.com/gatehouse/gatehouse/internal/policy/acl"        // acl
 	_ "github.com/gatehouse/gatehouse/internal/policy/basicauth"  // basic_auth
-	_ "github.com/gatehouse/gatehouse/internal/policy/headers"    // request_headers, response_headers
+	_ "github.com/gatehouse/gatehouse/internal/policy/extauthz"   // ext_authz
+	_ "github.com/gatehouse/gatehouse/internal/policy/headers"    // request_headers, response_headers, request_transform, response_transform
 	_ "github.com/gatehouse/gatehouse/internal/policy/introspect" // introspect
 	_ "github.com/gatehouse/gatehouse/internal/policy/jwt"        // jwt
 	_ "github.com/gatehouse/gatehouse/internal/policy/keyauth"    // key_auth
