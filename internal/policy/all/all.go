@@ -11,4 +11,5 @@ import (
 	_ "github.com/gatehouse/gatehouse/internal/policy/jwt"        // jwt
 	_ "github.com/gatehouse/gatehouse/internal/policy/keyauth"    // key_auth
 	_ "github.com/gatehouse/gatehouse/internal/policy/ratelimit"  // rate_limit
+	_ "github.com/gatehouse/gatehouse/internal/policy/validation" // request_validation
 )
