@@ -12,4 +12,5 @@ import (
 	_ "github.com/gatehouse/gatehouse/internal/policy/keyauth"    // key_auth
 	_ "github.com/gatehouse/gatehouse/internal/policy/ratelimit"  // rate_limit
 	_ "github.com/gatehouse/gatehouse/internal/policy/validation" // request_validation
+	_ "github.com/gatehouse/gatehouse/internal/policy/versioning" // api_versioning
 )
