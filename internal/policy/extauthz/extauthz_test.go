@@ -14,7 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/pipeline"
 )
 
-func decode(t *testing.T, settings string) ([]pipeline.Decoded, []config.FieldError) {
+func decode(t testing.TB, settings string) ([]pipeline.Decoded, []config.FieldError) {
 	t.Helper()
 	var node yaml.Node
 	if err := yaml.Unmarshal([]byte(settings), &node); err != nil {
@@ -23,7 +23,7 @@ func decode(t *testing.T, settings string) ([]pipeline.Decoded, []config.FieldEr
 	return pipeline.Decode(config.Policies{"ext_authz": {Path: "routes[0].policies.ext_authz", Node: node.Content[0]}})
 }
 
-func build(t *testing.T, settings string) pipeline.Policy {
+func build(t testing.TB, settings string) pipeline.Policy {
 	t.Helper()
 	ds, errs := decode(t, settings)
 	if len(errs) > 0 {
@@ -72,7 +72,7 @@ func run(p pipeline.Policy, method, path, auth, body string) (*httptest.Response
 	if auth != "" {
 		r.Header.Set("Authorization", auth)
 	}
-	st := &pipeline.State{RequestID: "rid", ClientIP: "192.0.2.1", Host: "api.test", Scheme: "http"}
+	st := &pipeline.State{RequestID: "rid", ClientIP: "192.0.2.1", Host: "api.test", Scheme: "http", Path: r.URL.Path}
 	r = pipeline.WithState(r, st)
 	w := httptest.NewRecorder()
 	var seen *http.Request

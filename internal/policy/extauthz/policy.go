@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -196,7 +197,7 @@ func (p *Policy) deny(w http.ResponseWriter, r *http.Request, st *pipeline.State
 // decision only when the authorizer could not tell them apart.
 func (p *Policy) cacheKey(r *http.Request, body []byte) string {
 	h := sha256.New()
-	io.WriteString(h, r.Method+"\x00"+r.URL.Path+"\x00"+r.URL.RawQuery+"\x00")
+	io.WriteString(h, r.Method+"\x00"+checkedPath(r)+"\x00"+r.URL.RawQuery+"\x00")
 	for _, name := range p.reqHeaders {
 		for _, v := range r.Header[name] {
 			io.WriteString(h, name+":"+v+"\x00")
@@ -207,6 +208,16 @@ func (p *Policy) cacheKey(r *http.Request, body []byte) string {
 	return string(h.Sum(nil))
 }
 
+// checkedPath is the path the authorizer judges: the normalised one the
+// route matched (and the service gets), never the client's spelling, so
+// "/public/../admin" cannot be judged as something else than it is.
+func checkedPath(r *http.Request) string {
+	if st := pipeline.FromRequest(r); st != nil && st.Path != "" {
+		return (&url.URL{Path: st.Path}).EscapedPath()
+	}
+	return r.URL.EscapedPath()
+}
+
 // ask calls the authorizer. A transport failure, timeout or 5xx is
 // errDown; any other non-2xx status is a denial.
 func (p *Policy) ask(ctx context.Context, r *http.Request, body []byte) (*decision, error) {
@@ -214,7 +225,7 @@ func (p *Policy) ask(ctx context.Context, r *http.Request, body []byte) (*decisi
 	if body != nil {
 		rb = bytes.NewReader(body)
 	}
-	target := p.base + r.URL.EscapedPath()
+	target := p.base + checkedPath(r)
 	if r.URL.RawQuery != "" {
 		target += "?" + r.URL.RawQuery
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -200,5 +201,23 @@ func TestTransformValidate(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTransformSkipIsLogged: a body that could not be transformed says so
+// in the log, with the reason.
+func TestTransformSkipIsLogged(t *testing.T) {
+	ds, errs := decode(t, "response_transform", `{body: {deny: [a]}}`)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	var logs bytes.Buffer
+	p, err := ds[0].Spec.Build(pipeline.BuildContext{Path: ds[0].Path, Route: "bff", Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	respondRaw(t, p, jsonResponse(`<html>`, "Content-Type", "text/html"))
+	if got := logs.String(); !strings.Contains(got, "body not transformed") || !strings.Contains(got, "route=bff") || !strings.Contains(got, `reason="not JSON"`) {
+		t.Errorf("log %q; want the skipped body reported with route and reason", got)
 	}
 }

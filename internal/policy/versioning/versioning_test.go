@@ -14,7 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/pipeline"
 )
 
-func build(t *testing.T, settings string) pipeline.Policy {
+func build(t testing.TB, settings string) pipeline.Policy {
 	t.Helper()
 	var node yaml.Node
 	if err := yaml.Unmarshal([]byte(settings), &node); err != nil {
