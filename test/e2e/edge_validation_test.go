@@ -75,6 +75,12 @@ routes:
 		t.Errorf("form body: %d %s; want 415", resp.StatusCode, body)
 	}
 
+	big := `{"sku":"` + strings.Repeat("x", 2<<20) + `","qty":1}`
+	resp, body = g.do("POST", "/orders/1", strings.NewReader(big), "Content-Type", "application/json", "X-Tenant", "a")
+	if resp.StatusCode != 413 || parseError(t, body).Status != 413 {
+		t.Errorf("body over max_body_bytes: %d; want 413", resp.StatusCode)
+	}
+
 	// OpenAPI operations.
 	for _, c := range []struct {
 		method, path, body string
