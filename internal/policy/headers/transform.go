@@ -358,7 +358,11 @@ func (p *responseTransform) ModifyResponse(resp *http.Response, st *pipeline.Sta
 	if p.headers != nil {
 		p.headers.apply(resp.Header, resp.Request, st)
 	}
-	if p.body == nil || !hasBody(resp) {
+	if p.body == nil {
+		return nil
+	}
+	if !hasBody(resp) {
+		p.bodiless(resp)
 		return nil
 	}
 	switch {
@@ -396,6 +400,22 @@ func (p *responseTransform) ModifyResponse(resp *http.Response, st *pipeline.Sta
 	resp.TransferEncoding = nil
 	resp.Header["Content-Length"] = []string{strconv.Itoa(len(out))}
 	return nil
+}
+
+// bodiless fixes the validators of answers that describe a body without
+// carrying it (HEAD, 304): the service's ETag and length are those of its
+// own body, not of the transformed one the client gets with GET, and
+// the new ones cannot be known without the body. Dropping them is what
+// RFC 9110 allows; a cache keeps the validators it stored.
+func (p *responseTransform) bodiless(resp *http.Response) {
+	switch {
+	case resp.StatusCode == http.StatusNotModified:
+		// A 304 often has no Content-Type: any cached body may be ours.
+		delete(resp.Header, "Etag")
+	case resp.Request != nil && resp.Request.Method == http.MethodHead && isJSON(resp.Header.Get("Content-Type")):
+		delete(resp.Header, "Etag")
+		delete(resp.Header, "Content-Length")
+	}
 }
 
 // hasBody reports whether the response can carry a body at all.

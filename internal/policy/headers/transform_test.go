@@ -221,3 +221,28 @@ func TestTransformSkipIsLogged(t *testing.T) {
 		t.Errorf("log %q; want the skipped body reported with route and reason", got)
 	}
 }
+
+// TestResponseTransformBodiless: HEAD and 304 answers keep no validator of
+// the service's untransformed body.
+func TestResponseTransformBodiless(t *testing.T) {
+	p := build(t, "response_transform", `{body: {deny: [a]}}`)
+	head := jsonResponse("", "ETag", `"v1"`, "Content-Length", "120")
+	head.Request = httptest.NewRequest("HEAD", "/", nil)
+	head.Body, head.ContentLength = http.NoBody, 120
+	p.(pipeline.ResponsePolicy).ModifyResponse(head, testState)
+	if head.Header.Get("Etag") != "" || head.Header.Get("Content-Length") != "" {
+		t.Errorf("HEAD kept %v; want no ETag or Content-Length of the service's body", head.Header)
+	}
+	nm := &http.Response{StatusCode: 304, Header: http.Header{"Etag": {`"v1"`}}, Body: http.NoBody, Request: httptest.NewRequest("GET", "/", nil)}
+	p.(pipeline.ResponsePolicy).ModifyResponse(nm, testState)
+	if nm.Header.Get("Etag") != "" {
+		t.Errorf("304 kept ETag %q", nm.Header.Get("Etag"))
+	}
+	// Without a body transform nothing changes.
+	p = build(t, "response_transform", `{headers: {set: {X-A: "1"}}}`)
+	nm.Header.Set("Etag", `"v1"`)
+	p.(pipeline.ResponsePolicy).ModifyResponse(nm, testState)
+	if nm.Header.Get("Etag") != `"v1"` {
+		t.Error("a header-only transform dropped the ETag")
+	}
+}
