@@ -171,3 +171,29 @@ func TestValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestCacheKeyedByClient: a decision for one client address is not reused
+// for another, since the authorizer is told the address.
+func TestCacheKeyedByClient(t *testing.T) {
+	var calls atomic.Int32
+	a := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		if r.Header.Get("X-Forwarded-For") != "192.0.2.1" {
+			w.WriteHeader(403)
+		}
+	}))
+	t.Cleanup(a.Close)
+	p := build(t, `{url: "`+a.URL+`", cache_ttl: 1m}`)
+	ask := func(ip string) int {
+		r := pipeline.WithState(httptest.NewRequest("GET", "/x", nil), &pipeline.State{ClientIP: ip, Path: "/x"})
+		w := httptest.NewRecorder()
+		p.Handle(w, r, func(w http.ResponseWriter, r *http.Request) error { w.WriteHeader(200); return nil })
+		return w.Code
+	}
+	if got := ask("192.0.2.1"); got != 200 {
+		t.Fatalf("allowed address: %d", got)
+	}
+	if got := ask("198.51.100.9"); got != 403 {
+		t.Errorf("other address after a cached allow: %d; want 403", got)
+	}
+}

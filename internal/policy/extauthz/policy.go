@@ -198,6 +198,11 @@ func (p *Policy) deny(w http.ResponseWriter, r *http.Request, st *pipeline.State
 func (p *Policy) cacheKey(r *http.Request, body []byte) string {
 	h := sha256.New()
 	io.WriteString(h, r.Method+"\x00"+checkedPath(r)+"\x00"+r.URL.RawQuery+"\x00")
+	// The forwarding facts too: an authorizer that allows by client
+	// address must not have its answer for one address reused for another.
+	if st := pipeline.FromRequest(r); st != nil {
+		io.WriteString(h, st.ClientIP+"\x00"+st.Host+"\x00"+st.Scheme+"\x00")
+	}
 	for _, name := range p.reqHeaders {
 		for _, v := range r.Header[name] {
 			io.WriteString(h, name+":"+v+"\x00")
