@@ -9,6 +9,7 @@ package versioning
 import (
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
@@ -173,6 +174,9 @@ func (d *Deprecation) validate(at config.Path) []config.FieldError {
 		}
 		if u, err := url.Parse(l.v); err != nil || !u.IsAbs() || u.Host == "" {
 			errs = append(errs, config.Errorf(at.Field(l.name), "must be an absolute URL"))
+		} else if strings.ContainsAny(l.v, "<>\" ,;") {
+			// It goes between <> in a Link header; percent-encode these.
+			errs = append(errs, config.Errorf(at.Field(l.name), "must not contain <, >, quotes, spaces, commas or semicolons (percent-encode them)"))
 		}
 	}
 	return errs
