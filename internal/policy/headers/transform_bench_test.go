@@ -2,8 +2,12 @@ package headers
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/pipeline"
 )
 
 // BenchmarkJSONTransform is the cost of a typical response trim per body
@@ -36,4 +40,28 @@ func sampleBody(n int) []byte {
 	}
 	sb.WriteString(`],"total":1}`)
 	return []byte(sb.String())
+}
+
+// BenchmarkRequestTransformQueryPath is the per-request cost of a query
+// rename and a path rewrite with a capture, the common non-body case.
+func BenchmarkRequestTransformQueryPath(b *testing.B) {
+	ds, errs := decode(b, "request_transform", `{query: {remove: [debug], rename: {q: search}}, path: {regex: "^/api/users/(?P<id>[0-9]+)$", replace: "/v2/people/{id}"}}`)
+	if len(errs) > 0 {
+		b.Fatal(errs)
+	}
+	p, err := ds[0].Spec.Build(pipeline.BuildContext{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := &pipeline.State{Path: "/api/users/42"}
+	r := pipeline.WithState(httptest.NewRequest("GET", "/api/users/42?q=a&debug=1", nil), st)
+	next := func(http.ResponseWriter, *http.Request) error { return nil }
+	w := httptest.NewRecorder()
+	b.ReportAllocs()
+	for b.Loop() {
+		r.URL.RawQuery = "q=a&debug=1"
+		if err := p.Handle(w, r, next); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
