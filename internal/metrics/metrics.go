@@ -101,6 +101,13 @@ var (
 		Help: "Access log lines dropped because the collector queue was full or a batch could not be delivered.",
 	})
 
+	// DeprecatedAPICalls counts calls to API versions marked deprecated,
+	// so their remaining users can be found before the sunset.
+	DeprecatedAPICalls = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gateway_deprecated_api_calls_total",
+		Help: "Calls to deprecated API versions, by route, version and consumer (\"anonymous\" when none).",
+	}, []string{"route", "version", "consumer"})
+
 	// ConfigReloads counts reload attempts by result (success, error, unchanged).
 	ConfigReloads = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "gateway_config_reload_total",
@@ -115,6 +122,7 @@ func init() {
 		RequestsTotal, RequestDuration, UpstreamDuration, ActiveConnections,
 		RateLimitExceeded, RateLimitStoreUp, UpstreamTargetHealthy,
 		CircuitBreakerState, UpstreamRetries, UpstreamFailures, CompressionBytes, CacheEvents, ConfigReloads, AccessLogDropped,
+		DeprecatedAPICalls,
 	)
 }
 

@@ -26,6 +26,9 @@ type State struct {
 	Route    string
 	Service  string
 	Captures []Capture
+	// UpstreamPath, when a policy sets it, is the path the service gets
+	// in place of the one strip_prefix or rewrite would give.
+	UpstreamPath string
 
 	// Filled while the request runs, read by the access log.
 	UpstreamStart   time.Time

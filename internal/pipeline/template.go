@@ -1,14 +1,19 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Template is a header value with {variables}, compiled once per config.
 // Variables: request_id, client_ip, route, service, host, method, path,
-// scheme, and header.NAME (a request header). "{{" and "}}" are literal braces.
+// scheme, consumer, latency, upstream_latency, header.NAME (a request
+// header), query.NAME (a query parameter) and claim.PATH (a verified
+// token claim). "{{" and "}}" are literal braces.
 type Template struct {
 	parts []tplPart
 	// static is set when the template has no variables.
@@ -35,6 +40,11 @@ const (
 	varPath
 	varScheme
 	varHeader
+	varQuery
+	varClaim
+	varConsumer
+	varLatency
+	varUpstreamLatency
 )
 
 var tplVars = map[string]tplVar{
@@ -46,10 +56,16 @@ var tplVars = map[string]tplVar{
 	"method":     varMethod,
 	"path":       varPath,
 	"scheme":     varScheme,
+	// Timings in milliseconds with microsecond precision ("12.345"):
+	// latency since the request arrived, upstream_latency from the request
+	// sent to the service's response head. Meaningful in response headers.
+	"latency":          varLatency,
+	"upstream_latency": varUpstreamLatency,
+	"consumer":         varConsumer,
 }
 
 // TemplateVariables lists the variable names for error messages and docs.
-const TemplateVariables = "request_id, client_ip, route, service, host, method, path, scheme, header.NAME"
+const TemplateVariables = "request_id, client_ip, route, service, host, method, path, scheme, consumer, latency, upstream_latency, header.NAME, query.NAME, claim.PATH"
 
 // CompileTemplate parses s; an unknown variable or unbalanced brace is an error.
 func CompileTemplate(s string) (*Template, error) {
@@ -105,6 +121,18 @@ func templateVar(name string) (tplPart, error) {
 		}
 		return tplPart{vr: varHeader, name: http.CanonicalHeaderKey(h)}, nil
 	}
+	if q, ok := strings.CutPrefix(name, "query."); ok {
+		if q == "" {
+			return tplPart{}, fmt.Errorf("empty query parameter name in {%s}", name)
+		}
+		return tplPart{vr: varQuery, name: q}, nil
+	}
+	if c, ok := strings.CutPrefix(name, "claim."); ok {
+		if c == "" || strings.HasPrefix(c, ".") || strings.HasSuffix(c, ".") || strings.Contains(c, "..") {
+			return tplPart{}, fmt.Errorf("invalid claim path in {%s}: use dotted names like {claim.realm_access.roles}", name)
+		}
+		return tplPart{vr: varClaim, name: c}, nil
+	}
 	v, ok := tplVars[name]
 	if !ok {
 		return tplPart{}, fmt.Errorf("unknown variable {%s} (known: %s)", name, TemplateVariables)
@@ -138,6 +166,8 @@ func (t *Template) value(p tplPart, r *http.Request, st *State) string {
 		return ""
 	case varMethod:
 		return r.Method
+	case varQuery:
+		return r.URL.Query().Get(p.name)
 	}
 	if st == nil {
 		return ""
@@ -157,6 +187,59 @@ func (t *Template) value(p tplPart, r *http.Request, st *State) string {
 		return st.Path
 	case varScheme:
 		return st.Scheme
+	case varConsumer:
+		if st.Consumer != nil {
+			return st.Consumer.Name
+		}
+	case varClaim:
+		return claimString(st.Claims, p.name)
+	case varLatency:
+		return millis(time.Since(st.Start))
+	case varUpstreamLatency:
+		return millis(st.UpstreamLatency)
 	}
 	return ""
+}
+
+// millis renders d as milliseconds with microsecond precision.
+func millis(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 3, 64)
+}
+
+// claimString renders the claim at a dotted path: strings as they are,
+// numbers and booleans as JSON writes them, lists joined with spaces.
+func claimString(claims map[string]any, path string) string {
+	var cur any = claims
+	for seg := range strings.SplitSeq(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return ""
+		}
+		cur = m[seg]
+	}
+	return ScalarValue(cur)
+}
+
+// ScalarValue renders a JSON-decoded value for a header or template.
+func ScalarValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case json.Number:
+		return x.String()
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			parts = append(parts, ScalarValue(e))
+		}
+		return strings.Join(parts, " ")
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }

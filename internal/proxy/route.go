@@ -76,6 +76,8 @@ func (rt *Route) UpstreamPath(st *pipeline.State) string { return rt.upstreamPat
 // upstreamPath is the normalised path after strip_prefix or rewrite.
 func (rt *Route) upstreamPath(st *pipeline.State) string {
 	switch {
+	case st.UpstreamPath != "":
+		return st.UpstreamPath
 	case rt.Rewrite != nil:
 		return rt.Rewrite.Expand(st)
 	case rt.StripPrefix != "":

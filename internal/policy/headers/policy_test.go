@@ -14,7 +14,7 @@ import (
 )
 
 // decode decodes one policy's YAML settings the way a config load does.
-func decode(t *testing.T, name, settings string) ([]pipeline.Decoded, []config.FieldError) {
+func decode(t testing.TB, name, settings string) ([]pipeline.Decoded, []config.FieldError) {
 	t.Helper()
 	var node yaml.Node
 	if err := yaml.Unmarshal([]byte(settings), &node); err != nil {

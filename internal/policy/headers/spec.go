@@ -43,7 +43,21 @@ var reserved = map[string]string{
 	"Upgrade":           "a hop-by-hop header",
 	"Content-Length":    "set by the proxy from the body",
 	"Host":              "chosen by the service target or preserve_host",
+	// The proxy rebuilds these on every request from what it resolved, so
+	// a value set here would be silently replaced.
+	"X-Forwarded-For":    "set by the gateway from the client address",
+	"X-Forwarded-Proto":  "set by the gateway from the client connection",
+	"X-Forwarded-Host":   "set by the gateway from the request host",
+	"X-Forwarded-Prefix": "set by the gateway from strip_prefix",
+	"X-Real-Ip":          "set by the gateway from the client address",
+	"Forwarded":          "removed by the gateway from untrusted peers",
+	"X-Request-Id":       "set by the gateway (see request IDs)",
+	"Traceparent":        "set by the gateway's trace context",
 }
+
+// CheckName refuses a header name a policy may not change: invalid,
+// hop-by-hop, or owned by the gateway. Other transform policies share it.
+func CheckName(at config.Path, name string) []config.FieldError { return checkName(at, name) }
 
 // Validate checks names and templates.
 func (s *Spec) Validate(at config.Path) []config.FieldError {
