@@ -26,6 +26,10 @@ type State struct {
 	Route    string
 	Service  string
 	Captures []Capture
+	// AcceptEncoding is the client's Accept-Encoding as it arrived: a
+	// policy may remove it from the request to the service (to read the
+	// body), and the compress policy still answers what the client takes.
+	AcceptEncoding []string
 	// UpstreamPath, when a policy sets it, is the path the service gets
 	// in place of the one strip_prefix or rewrite would give.
 	UpstreamPath string

@@ -98,6 +98,7 @@ func (rt *Runtime) intake(l *listener, r *http.Request, st *pipeline.State) inta
 		r.Header["X-Request-Id"] = ids
 	}
 	st.RequestID = ids[0]
+	st.AcceptEncoding = r.Header["Accept-Encoding"]
 	if rt.opts.Tracer == nil {
 		// Without an exporter the trace context is still continued
 		// (the tracer does it when there is one).

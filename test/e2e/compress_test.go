@@ -252,3 +252,34 @@ func TestCompressDecodesRequests(t *testing.T) {
 		t.Fatalf("an unknown coding: %d; want 415", resp.StatusCode)
 	}
 }
+
+// TestCompressAfterBodyTransform: a response_transform that needs the
+// body readable asks the service for identity, and compress still encodes
+// the answer for the client that accepts gzip.
+func TestCompressAfterBodyTransform(t *testing.T) {
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"keep":"%s","secret":"s","ae":"%s"}`, strings.Repeat("k", 3000), r.Header.Get("Accept-Encoding"))
+	}))
+	defer up.Close()
+	g := startGateway(t, `
+services:
+  - name: s
+    targets: [{url: "${UP}"}]
+routes:
+  - name: r
+    match: {path_prefix: /}
+    service: s
+    policies:
+      response_transform: {body: {remove: [secret]}}
+      compress: {}
+`, map[string]string{"UP": up.URL})
+	resp, b := rawGet(t, g, "GET", "/x", "Accept-Encoding", "gzip")
+	if resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding %q; want gzip", resp.Header.Get("Content-Encoding"))
+	}
+	body := decode(t, "gzip", b)
+	if strings.Contains(body, "secret") || !strings.Contains(body, `"ae":""`) {
+		t.Fatalf("body %q: want the field removed and the service asked for identity", body[len(body)-40:])
+	}
+}

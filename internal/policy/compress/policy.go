@@ -96,7 +96,11 @@ func (p *policy) ModifyResponse(resp *http.Response, st *pipeline.State) error {
 	if resp.ContentLength >= 0 && resp.ContentLength < p.minBytes {
 		return nil
 	}
-	coding := choose(resp.Request.Header["Accept-Encoding"], p.prefer)
+	accept := resp.Request.Header["Accept-Encoding"]
+	if st != nil && st.AcceptEncoding != nil {
+		accept = st.AcceptEncoding
+	}
+	coding := choose(accept, p.prefer)
 	if coding == "" {
 		return nil
 	}
