@@ -73,6 +73,10 @@ func handleError(w http.ResponseWriter, r *http.Request, err error) {
 func classify(err error) *pipeline.Error {
 	var ne net.Error
 	switch {
+	case isCertificate(err):
+		// The one cause an operator must see at once: the log says which
+		// certificate check failed.
+		return pipeline.Wrap(http.StatusBadGateway, "upstream TLS certificate rejected", err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return pipeline.Wrap(http.StatusGatewayTimeout, "upstream timed out", err)
 	case isDial(err) && errors.As(err, &ne) && ne.Timeout():
