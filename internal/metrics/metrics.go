@@ -79,6 +79,14 @@ var (
 		Help: "Upstream tries that failed through the service's fault, by service and kind.",
 	}, []string{"service", "kind"})
 
+	// GRPCRequests counts finished gRPC and gRPC-Web calls by the
+	// grpc-status their client got, by name (OK, UNAVAILABLE ...): a call
+	// answered HTTP 200 may still have failed.
+	GRPCRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gateway_grpc_requests_total",
+		Help: "Finished gRPC calls by route and the gRPC status sent to the client.",
+	}, []string{"route", "grpc_code"})
+
 	// AccessLogDropped counts access log lines dropped because the
 	// collector queue was full.
 	AccessLogDropped = prometheus.NewCounter(prometheus.CounterOpts{
@@ -100,6 +108,7 @@ func init() {
 		RequestsTotal, RequestDuration, UpstreamDuration, ActiveConnections,
 		RateLimitExceeded, RateLimitStoreUp, UpstreamTargetHealthy,
 		CircuitBreakerState, UpstreamRetries, UpstreamFailures, ConfigReloads, AccessLogDropped,
+		GRPCRequests,
 	)
 }
 
