@@ -186,4 +186,3 @@ routes:
 		t.Errorf("StreamingOutputCall answered by %v; want b1", h.Get("x-backend"))
 	}
 }
-
