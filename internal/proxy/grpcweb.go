@@ -56,8 +56,12 @@ func translateGRPCWebRequest(w http.ResponseWriter, in, out *http.Request) *grpc
 	if text {
 		delete(out.Header, "Content-Length")
 		out.ContentLength = -1
-		if out.Body != nil {
-			out.Body = &base64Body{src: out.Body}
+		// Decoded inside the client's body, so bad base64 is the client's
+		// fault (400, INTERNAL to a gRPC-Web client), not the service's.
+		if cb, ok := out.Body.(*clientBody); ok {
+			cb.r = &base64Body{src: cb.r}
+		} else if out.Body != nil {
+			out.Body = io.NopCloser(&base64Body{src: out.Body})
 		}
 	}
 	return &grpcWebWriter{ResponseWriter: w, text: text, contentType: in.Header["Content-Type"][0]}
@@ -156,7 +160,7 @@ func (w *grpcWebWriter) finish() {
 // base64Body decodes a -text request body. Each 4-byte quantum is decoded
 // alone, so padded chunks sent one after another decode too.
 type base64Body struct {
-	src  io.ReadCloser
+	src  io.Reader
 	in   [4]byte
 	nin  int
 	out  []byte
@@ -199,5 +203,3 @@ func (b *base64Body) Read(p []byte) (int, error) {
 	b.out = b.out[n:]
 	return n, nil
 }
-
-func (b *base64Body) Close() error { return b.src.Close() }
