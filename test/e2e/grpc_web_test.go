@@ -146,4 +146,3 @@ func decodePaddedBase64(t *testing.T, s string) []byte {
 	}
 	return out
 }
-
