@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"strings"
 )
 
 // isCertificate says err is a failed certificate check on either side of
@@ -24,6 +25,13 @@ func isCertificate(err error) bool {
 		// bad_certificate (42) to certificate_required (116): the service
 		// refused the gateway's certificate or its absence.
 		return ae == 42 || ae == 43 || ae == 44 || ae == 45 || ae == 46 || ae == 48 || ae == 116
+	}
+	// Over TCP crypto/tls reports the service's alert as an unexported
+	// type: "remote error: tls: bad certificate", "... certificate
+	// required" and the like.
+	msg := err.Error()
+	if i := strings.Index(msg, "remote error: tls: "); i >= 0 {
+		return strings.Contains(msg[i:], "certificate")
 	}
 	return false
 }
