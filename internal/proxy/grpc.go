@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -84,9 +85,12 @@ func parseGRPCTimeout(v []string) (time.Duration, bool) {
 	if len(s) < 2 || len(s) > 9 {
 		return 0, false
 	}
-	n, err := strconv.ParseInt(s[:len(s)-1], 10, 64)
-	if err != nil || n < 0 {
-		return 0, false
+	var n int64
+	for _, c := range []byte(s[:len(s)-1]) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
 	}
 	var unit time.Duration
 	switch s[len(s)-1] {
@@ -104,6 +108,10 @@ func parseGRPCTimeout(v []string) (time.Duration, bool) {
 		unit = time.Nanosecond
 	default:
 		return 0, false
+	}
+	if n > int64(math.MaxInt64/unit) {
+		// 99999999H is past what a Duration holds: as good as no bound.
+		return math.MaxInt64, true
 	}
 	return time.Duration(n) * unit, true
 }
