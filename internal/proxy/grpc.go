@@ -111,7 +111,7 @@ func parseGRPCTimeout(v []string) (time.Duration, bool) {
 	}
 	if n > int64(math.MaxInt64/unit) {
 		// 99999999H is past what a Duration holds: as good as no bound.
-		return math.MaxInt64, true
+		return 0, false
 	}
 	return time.Duration(n) * unit, true
 }
