@@ -23,7 +23,10 @@ func upstreamTLS(i int, s config.Service, logger *slog.Logger) (*tls.Config, str
 	}
 	at := config.Path("services").Index(i).Field("tls")
 	sum := sha256.New()
-	fmt.Fprintf(sum, "%+v|", *c)
+	fmt.Fprintf(sum, "%q|%q|%q|%v|", c.CAFiles, c.ServerName, c.MinVersion, c.InsecureSkipVerify)
+	if cc := c.ClientCertificate; cc != nil {
+		fmt.Fprintf(sum, "%q|%q|", cc.Cert, cc.Key)
+	}
 	read := func(file string, field config.Path) ([]byte, error) {
 		b, err := os.ReadFile(file)
 		if err != nil {
