@@ -74,3 +74,21 @@ func (v *validator) grpcHealthCheck(h HealthCheck, at Path) {
 		v.errorf(at.Field("expected_statuses"), `not used by type "grpc" (SERVING is healthy)`)
 	}
 }
+
+// grpcWebRoutes: a route translating gRPC-Web sends gRPC, which needs
+// HTTP/2 to the service.
+func (v *validator) grpcWebRoutes() {
+	protocols := make(map[string]string, len(v.c.Services))
+	for _, s := range v.c.Services {
+		protocols[s.Name] = s.Protocol
+	}
+	for i, r := range v.c.Routes {
+		if !r.GRPCWeb {
+			continue
+		}
+		p, ok := protocols[r.Service]
+		if ok && p != ProtocolH2 && p != ProtocolH2C {
+			v.errorf(Path("routes").Index(i).Field("grpc_web"), "service %q must have protocol h2 or h2c: gRPC needs HTTP/2", r.Service)
+		}
+	}
+}
