@@ -40,7 +40,8 @@ func (rt *Route) fail(w http.ResponseWriter, r *http.Request, err error) {
 		st.UpstreamLatency = time.Since(st.UpstreamStart)
 	}
 	var ae attemptError
-	if f := rt.Resilience.Fallback; f != nil && errors.As(err, &ae) && r.Context().Err() == nil {
+	// A gRPC client could not read a fallback body: it gets the status.
+	if f := rt.Resilience.Fallback; f != nil && errors.As(err, &ae) && r.Context().Err() == nil && !pipeline.IsGRPC(r) {
 		if st != nil {
 			st.Err = err
 		}
