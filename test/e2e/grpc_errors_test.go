@@ -44,7 +44,7 @@ routes:
   - {name: auth, match: `+match("auth")+`, service: up, policies: {key_auth: {}}}
   - {name: acl, match: `+match("acl")+`, service: up, policies: {key_auth: {}, acl: {allow_groups: [paid]}}}
   - {name: limited, match: `+match("limit")+`, service: up, policies: {rate_limit: {limits: [{requests: 1, per: 1h}]}}}
-  - {name: down, match: `+match("down")+`, service: down}
+  - {name: down, match: `+match("down")+`, service: down, fallback: {status: 200, body: "fallback page"}}
   - {name: breaker, match: `+match("breaker")+`, service: breaker}
   - {name: slow, match: `+match("slow")+`, service: up, timeouts: {overall: 200ms}}
   - {name: unary, match: {path: /grpc.testing.TestService/UnaryCall, headers: [{name: x-case, present: false}]}, service: up}
