@@ -89,6 +89,14 @@ type Service struct {
 	Name string `yaml:"name"`
 	// Targets are the upstream instances. At least one.
 	Targets []Target `yaml:"targets"`
+	// Protocol is how the gateway speaks to the targets: "http1" (the
+	// default), "h2" (HTTP/2 over TLS, https targets) or "h2c" (cleartext
+	// HTTP/2 with prior knowledge, http targets). gRPC services need h2
+	// or h2c.
+	Protocol string `yaml:"protocol"`
+	// TLS verifies the service's https targets and may present a client
+	// certificate. Default: system roots, the target's host name, TLS 1.2.
+	TLS *UpstreamTLS `yaml:"tls"`
 	// Timeouts towards the upstream.
 	Timeouts UpstreamTimeouts `yaml:"timeouts"`
 	// Pool sizes the keep-alive connection pool.
@@ -185,6 +193,9 @@ type Route struct {
 	// connection to it (nginx's proxy_request_buffering); a longer body
 	// streams after what was read. Default 0: bodies stream.
 	BufferRequestBytes int `yaml:"buffer_request_bytes"`
+	// GRPCWeb translates gRPC-Web requests (binary and text) into gRPC
+	// for the service and its answers back. Default false.
+	GRPCWeb bool `yaml:"grpc_web"`
 	// Policies apply to this route only and override service and global
 	// policies of the same name.
 	Policies Policies `yaml:"policies"`

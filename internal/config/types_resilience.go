@@ -18,8 +18,14 @@ type HashOn struct {
 // HealthCheck configures active health checks: the gateway requests Path
 // on every target each Interval.
 type HealthCheck struct {
-	// Path is requested with GET, e.g. "/healthz". Required.
+	// Type is "http" (the default: GET Path) or "grpc" (the gRPC health
+	// checking protocol's Check; the service needs protocol h2 or h2c).
+	Type string `yaml:"type"`
+	// Path is requested with GET, e.g. "/healthz". Required for http.
 	Path string `yaml:"path"`
+	// Service is the name sent in a grpc check; empty asks about the
+	// server as a whole.
+	Service string `yaml:"service"`
 	// Interval between two checks of a target. Default 10s.
 	Interval Duration `yaml:"interval"`
 	// Timeout bounds one check; no answer in time is a failure. Default 2s.

@@ -16,6 +16,7 @@ func (c *Config) Validate() []FieldError {
 	v.listeners()
 	v.services()
 	v.routes()
+	v.grpcWebRoutes()
 	v.consumers()
 	v.paths()
 	v.stripHeaders()

@@ -65,6 +65,12 @@ func (v *validator) hashOn(s Service, at Path) {
 
 func (v *validator) healthCheck(h HealthCheck, at Path) {
 	switch {
+	case h.Type == HealthCheckGRPC:
+		v.grpcHealthCheck(h, at)
+	case h.Type != "" && h.Type != HealthCheckHTTP:
+		v.errorf(at.Field("type"), `must be "http" or "grpc", got %q`, h.Type)
+	case h.Service != "":
+		v.errorf(at.Field("service"), `only for type "grpc"`)
 	case h.Path == "":
 		v.errorf(at.Field("path"), "required")
 	case !strings.HasPrefix(h.Path, "/"):

@@ -32,6 +32,7 @@ func (v *validator) services() {
 		v.nonNegative(s.Pool.MaxConns, si.Field("pool").Field("max_conns"))
 		v.nonNegative(s.MaxResponseHeaderBytes, si.Field("max_response_header_bytes"))
 		v.serviceResilience(s, si)
+		v.serviceProtocol(s, si)
 	}
 }
 

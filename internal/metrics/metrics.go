@@ -93,6 +93,13 @@ var (
 		Name: "gateway_cache_events_total",
 		Help: "Response cache events, by kind: hit, miss, stale, revalidated, coalesced, stored, evicted.",
 	}, []string{"event"})
+	// GRPCRequests counts finished gRPC and gRPC-Web calls by the
+	// grpc-status their client got, by name (OK, UNAVAILABLE ...): a call
+	// answered HTTP 200 may still have failed.
+	GRPCRequests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gateway_grpc_requests_total",
+		Help: "Finished gRPC calls by route and the gRPC status sent to the client.",
+	}, []string{"route", "grpc_code"})
 
 	// AccessLogDropped counts access log lines dropped because the
 	// collector queue was full.
@@ -122,7 +129,7 @@ func init() {
 		RequestsTotal, RequestDuration, UpstreamDuration, ActiveConnections,
 		RateLimitExceeded, RateLimitStoreUp, UpstreamTargetHealthy,
 		CircuitBreakerState, UpstreamRetries, UpstreamFailures, CompressionBytes, CacheEvents, ConfigReloads, AccessLogDropped,
-		DeprecatedAPICalls,
+		DeprecatedAPICalls, GRPCRequests,
 	)
 }
 

@@ -9,7 +9,8 @@ import (
 
 // WriteError is the one responder: every error a client sees from the
 // gateway itself is {"error": "...", "status": N, "request_id": "..."}.
-// It records the error on the request state for the access log.
+// It records the error on the request state for the access log. gRPC and
+// gRPC-Web calls get the matching gRPC status instead (grpc.go).
 func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	pe := AsError(err)
 	st := FromRequest(r)
@@ -17,6 +18,12 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if st != nil {
 		st.Err = pe
 		requestID = st.RequestID
+	}
+	// A gRPC client reads a status, not a body: the same error, as a
+	// trailers-only answer.
+	if IsGRPC(r) {
+		writeGRPCError(w, r, pe, requestID)
+		return
 	}
 	h := w.Header()
 	for k, vs := range pe.Header {

@@ -39,6 +39,9 @@ type State struct {
 	UpstreamLatency time.Duration
 	Err             error
 	ClientGone      bool
+	// GRPCStatus is a gRPC call's grpc-status as the client got it
+	// (empty for other requests, or when none was sent).
+	GRPCStatus string
 
 	// Peer is the address of the TCP peer; PeerTrusted says it is one of
 	// the listener's trusted proxies, so its X-Forwarded-* were believed.

@@ -40,7 +40,8 @@ func (rt *Route) fail(w http.ResponseWriter, r *http.Request, err error) {
 		st.UpstreamLatency = time.Since(st.UpstreamStart)
 	}
 	var ae attemptError
-	if f := rt.Resilience.Fallback; f != nil && errors.As(err, &ae) && r.Context().Err() == nil {
+	// A gRPC client could not read a fallback body: it gets the status.
+	if f := rt.Resilience.Fallback; f != nil && errors.As(err, &ae) && r.Context().Err() == nil && !pipeline.IsGRPC(r) {
 		if st != nil {
 			st.Err = err
 		}
@@ -73,6 +74,10 @@ func handleError(w http.ResponseWriter, r *http.Request, err error) {
 func classify(err error) *pipeline.Error {
 	var ne net.Error
 	switch {
+	case isCertificate(err):
+		// The one cause an operator must see at once: the log says which
+		// certificate check failed.
+		return pipeline.Wrap(http.StatusBadGateway, "upstream TLS certificate rejected", err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return pipeline.Wrap(http.StatusGatewayTimeout, "upstream timed out", err)
 	case isDial(err) && errors.As(err, &ne) && ne.Timeout():

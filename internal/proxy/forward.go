@@ -42,6 +42,11 @@ func (rt *Route) forward(w http.ResponseWriter, in *http.Request, st *pipeline.S
 	}
 	out.URL.RawQuery = cleanQuery(out.URL.RawQuery)
 	rt.rewriteOut(in, out, st)
+	var call *grpcCall
+	if pipeline.IsGRPC(in) {
+		w, out, call = rt.startGRPC(w, in, out)
+		defer call.cancel()
+	}
 
 	res, err := rt.roundTrip(out, st, cb)
 	if err != nil {
@@ -82,6 +87,10 @@ func (rt *Route) forward(w http.ResponseWriter, in *http.Request, st *pipeline.S
 	w.WriteHeader(res.StatusCode)
 	if err := rt.copyBody(w, res, flushEach(res)); err != nil {
 		res.Body.Close()
+		if call != nil && call.expired() {
+			call.deadlineTrailers(w, st)
+			return
+		}
 		// As ReverseProxy: a body cut short must reach the client as a
 		// broken response, never as a clean (and shorter) one.
 		panic(http.ErrAbortHandler)
@@ -94,6 +103,9 @@ func (rt *Route) forward(w http.ResponseWriter, in *http.Request, st *pipeline.S
 		for k, vv := range res.Trailer {
 			dst[http.TrailerPrefix+k] = vv
 		}
+	}
+	if call != nil {
+		call.finish(dst, st)
 	}
 }
 
@@ -135,7 +147,7 @@ func (rt *Route) modifyResponse(resp *http.Response, st *pipeline.State) error {
 	// The gateway already set the one X-Request-ID the client sees.
 	delete(resp.Header, "X-Request-Id")
 	if sw, ok := st.Writer.(streamingWriter); ok {
-		sw.ResponseStarted(isEventStream(resp) || resp.StatusCode == http.StatusSwitchingProtocols)
+		sw.ResponseStarted(isEventStream(resp) || resp.StatusCode == http.StatusSwitchingProtocols || isGRPCResponse(resp))
 	}
 	for _, p := range rt.response {
 		if err := p.ModifyResponse(resp, st); err != nil {

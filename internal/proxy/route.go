@@ -23,6 +23,8 @@ type RouteSettings struct {
 	BufferBody int64
 	// BodyMemory is the gateway-wide cap on bodies held in memory.
 	BodyMemory *BodyMemory
+	// GRPCWeb translates gRPC-Web calls into gRPC for the service.
+	GRPCWeb bool
 }
 
 // Route is a route's terminal handler, built once per config with its

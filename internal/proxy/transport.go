@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"crypto/tls"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +18,12 @@ type TransportOptions struct {
 	// MaxResponseHead bounds a response head (all its 1xx heads
 	// included); 0 is DefaultMaxResponseHead.
 	MaxResponseHead int64
+	// Protocol is "" or "http1", "h2" (HTTP/2 over TLS only) or "h2c"
+	// (cleartext HTTP/2 with prior knowledge only).
+	Protocol string
+	// TLS verifies https targets; nil is the system roots and the
+	// target's host name.
+	TLS *tls.Config
 }
 
 // DefaultMaxResponseHead is the largest response head a service may send
@@ -35,7 +42,7 @@ func (o TransportOptions) maxHead() int64 {
 // and silently decompress.
 func NewTransport(o TransportOptions) *http.Transport {
 	d := &net.Dialer{Timeout: o.Connect, KeepAlive: 30 * time.Second}
-	return &http.Transport{
+	t := &http.Transport{
 		Proxy:                  nil, // never an environment proxy between gateway and service
 		DialContext:            d.DialContext,
 		TLSHandshakeTimeout:    o.Connect,
@@ -49,7 +56,21 @@ func NewTransport(o TransportOptions) *http.Transport {
 		MaxResponseHeaderBytes: o.maxHead(),
 		WriteBufferSize:        32 << 10,
 		ReadBufferSize:         32 << 10,
+		TLSClientConfig:        o.TLS,
 	}
+	// One protocol per service, never a silent downgrade: an h2 service
+	// that does not offer h2 in ALPN fails the handshake, as in Envoy.
+	var p http.Protocols
+	switch o.Protocol {
+	case "h2":
+		p.SetHTTP2(true)
+	case "h2c":
+		p.SetUnencryptedHTTP2(true)
+	default:
+		p.SetHTTP1(true)
+	}
+	t.Protocols = &p
+	return t
 }
 
 // Transport is a service's connection pool as the proxy uses it.
@@ -73,7 +94,10 @@ func (t stdTransport) Close() { t.CloseIdleConnections() }
 // hostile-service tests compare it with.
 func NewPoolTransport(o TransportOptions) Transport {
 	std := NewTransport(o)
-	if os.Getenv("GATEHOUSE_UPSTREAM_CLIENT") == "std" {
+	// HTTP/2 multiplexes streams on a connection: net/http's client does
+	// that well, and the lean client's gain (no goroutine hand-off per
+	// HTTP/1 request) does not apply.
+	if os.Getenv("GATEHOUSE_UPSTREAM_CLIENT") == "std" || o.Protocol == "h2" || o.Protocol == "h2c" {
 		return stdTransport{std}
 	}
 	return newH1Transport(o, std)

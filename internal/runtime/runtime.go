@@ -122,8 +122,8 @@ func Build(cfg *config.Config, file string, opts Options) (_ *Runtime, err error
 		}
 		rt.listeners[l.Name] = &listener{trust: trust, healthPath: hp, maxHeaderCount: l.MaxHeaderCount, writeTimeout: l.Timeouts.Write.D()}
 	}
-	for _, s := range cfg.Services {
-		svc, err := buildService(gen, s, opts.Logger)
+	for i, s := range cfg.Services {
+		svc, err := buildService(gen, i, s, opts.Logger)
 		if err != nil {
 			return nil, err
 		}
@@ -150,7 +150,11 @@ func Build(cfg *config.Config, file string, opts Options) (_ *Runtime, err error
 // both taken from the state pool so that a reload keeps what did not
 // change: health, breaker and budget state while the targets and their
 // settings stay, open connections while the name and pool settings stay.
-func buildService(gen *statepool.Gen, s config.Service, logger *slog.Logger) (*proxy.Service, error) {
+func buildService(gen *statepool.Gen, i int, s config.Service, logger *slog.Logger) (*proxy.Service, error) {
+	tlsConf, tlsDigest, err := upstreamTLS(i, s, logger)
+	if err != nil {
+		return nil, fmt.Errorf("service %q: %w", s.Name, err)
+	}
 	opts := proxy.TransportOptions{
 		Connect:         s.Timeouts.Connect.D(),
 		Response:        s.Timeouts.Response.D(),
@@ -158,8 +162,12 @@ func buildService(gen *statepool.Gen, s config.Service, logger *slog.Logger) (*p
 		MaxIdle:         s.Pool.MaxIdle,
 		MaxConns:        s.Pool.MaxConns,
 		MaxResponseHead: int64(s.MaxResponseHeaderBytes),
+		Protocol:        s.Protocol,
 	}
-	kept, err := statepool.Get(gen, fmt.Sprintf("transport|%s|%+v", s.Name, opts), func() (*keptTransport, error) {
+	// The key holds the TLS digest, not the pointer, which differs per build.
+	key := fmt.Sprintf("transport|%s|%+v|%s", s.Name, opts, tlsDigest)
+	opts.TLS = tlsConf
+	kept, err := statepool.Get(gen, key, func() (*keptTransport, error) {
 		return &keptTransport{proxy.NewPoolTransport(opts)}, nil
 	})
 	if err != nil {
@@ -170,7 +178,11 @@ func buildService(gen *statepool.Gen, s config.Service, logger *slog.Logger) (*p
 		if err != nil {
 			return nil, err
 		}
-		return upstream.New(targets, upstreamSettings(s))
+		settings := upstreamSettings(s)
+		if settings.Health != nil {
+			settings.Health.Transport = healthTransport(opts)
+		}
+		return upstream.New(targets, settings)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("service %q: %w", s.Name, err)
@@ -197,6 +209,7 @@ func (rt *Runtime) buildRoute(i int, rc config.Route, scopes *Scopes) (*route, e
 		Resilience:   routeResilience(rc, serviceConfig(rt.Config, rc.Service)),
 		BufferBody:   int64(rc.BufferRequestBytes),
 		BodyMemory:   rt.bodyMemory,
+		GRPCWeb:      rc.GRPCWeb,
 	}
 	if rc.Rewrite != "" {
 		settings.Rewrite = proxy.CompilePathTemplate(rc.Rewrite)

@@ -5,9 +5,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/proxy"
 	"github.com/gatehouse/gatehouse/internal/upstream"
 )
 
@@ -31,6 +33,7 @@ func upstreamSettings(s config.Service) upstream.Settings {
 			Path: d.Path, Interval: d.Interval.D(), Timeout: d.Timeout.D(),
 			HealthyThreshold: d.HealthyThreshold, UnhealthyThreshold: d.UnhealthyThreshold,
 			ExpectedStatuses: d.ExpectedStatuses,
+			GRPC:             d.Type == config.HealthCheckGRPC, GRPCService: d.Service,
 		}
 	}
 	if o := s.OutlierDetection; o != nil {
@@ -60,7 +63,9 @@ func upstreamStateKey(s config.Service) string {
 		Targets  []config.Target
 		Settings upstream.Settings
 		HashOn   config.HashOn
-	}{s.Targets, upstreamSettings(s), s.HashOn})
+		Protocol string
+		TLS      *config.UpstreamTLS
+	}{s.Targets, upstreamSettings(s), s.HashOn, s.Protocol, s.TLS})
 	if err != nil {
 		panic("runtime: upstream state key: " + err.Error()) // only plain data is marshalled
 	}
@@ -121,4 +126,11 @@ func retryPolicy(r *config.Retries) *upstream.RetryPolicy {
 	}
 	p.SetMethods(ms)
 	return p
+}
+
+// healthTransport is the connection pool of a service's health checks:
+// the protocol and TLS settings of its requests, one idle connection.
+func healthTransport(o proxy.TransportOptions) http.RoundTripper {
+	o.MaxIdle, o.MaxConns = 1, 0
+	return proxy.NewTransport(o)
 }

@@ -84,7 +84,7 @@ func (a *AccessLog) Log(r *http.Request, st *pipeline.State, status int, bytes i
 	if path == "" {
 		path = r.URL.Path
 	}
-	var buf [14]slog.Attr
+	var buf [16]slog.Attr
 	attrs := append(buf[:0],
 		slog.String("request_id", st.RequestID),
 		slog.String("remote_addr", st.ClientIP),
@@ -100,6 +100,9 @@ func (a *AccessLog) Log(r *http.Request, st *pipeline.State, status int, bytes i
 	)
 	if st.Consumer != nil {
 		attrs = append(attrs, slog.String("consumer", st.Consumer.Name))
+	}
+	if st.GRPCStatus != "" {
+		attrs = append(attrs, slog.String("grpc_status", st.GRPCStatus))
 	}
 	if st.TraceID != "" {
 		attrs = append(attrs, slog.String("trace_id", st.TraceID))

@@ -57,6 +57,11 @@ func (m *requestMetrics) observe(method string, st *pipeline.State, status int) 
 	if route == "" {
 		route = noRoute
 	}
+	if st.GRPCStatus != "" {
+		// Rare beside plain HTTP, and bounded (route × 17 codes): looked
+		// up per call, not cached.
+		metrics.GRPCRequests.WithLabelValues(route, pipeline.GRPCCodeName(st.GRPCStatus)).Inc()
+	}
 	ck := seriesKey{method: method, route: route, code: status}
 	dk := seriesKey{method: method, route: route}
 	m.mu.RLock()

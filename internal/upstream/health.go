@@ -21,6 +21,13 @@ type HealthSettings struct {
 	// ExpectedStatuses are the answers that count as healthy; empty means
 	// any 2xx.
 	ExpectedStatuses []int
+	// GRPC checks with the gRPC health checking protocol instead, asking
+	// about GRPCService ("" is the whole server).
+	GRPC        bool
+	GRPCService string
+	// Transport sends the checks (the service's protocol and TLS); nil is
+	// a plain HTTP/1.1 transport.
+	Transport http.RoundTripper `json:"-"`
 }
 
 // healthStreak is one target's run of check results. Only the checker
@@ -65,11 +72,14 @@ type checker struct {
 }
 
 func newChecker(s HealthSettings, targets func() []*Target) *checker {
-	tr := &http.Transport{
-		Proxy:               nil,
-		MaxIdleConnsPerHost: 1,
-		IdleConnTimeout:     2 * s.Interval,
-		DisableCompression:  true,
+	var tr http.RoundTripper = s.Transport
+	if tr == nil {
+		tr = &http.Transport{
+			Proxy:               nil,
+			MaxIdleConnsPerHost: 1,
+			IdleConnTimeout:     2 * s.Interval,
+			DisableCompression:  true,
+		}
 	}
 	return &checker{
 		s:       s,
@@ -121,6 +131,9 @@ func (c *checker) round(ctx context.Context) {
 }
 
 func (c *checker) check(ctx context.Context, t *Target) bool {
+	if c.s.GRPC {
+		return c.checkGRPC(ctx, t)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.Scheme+"://"+t.Host+c.s.Path, nil)
 	if err != nil {
 		return false
