@@ -22,11 +22,11 @@ type Policy struct {
 }
 
 var (
-	valTrue = []string{"true"}
-	valStar = []string{"*"}
+	valTrue = one("true")
+	valStar = one("*")
 	// Vary: Origin on every answer whose headers depend on the Origin,
 	// so a shared cache never serves one origin's answer to another.
-	valVaryOrigin = []string{"Origin"}
+	valVaryOrigin = one("Origin")
 )
 
 // Build compiles the settings.
@@ -65,7 +65,11 @@ func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Ha
 	origin := r.Header["Origin"]
 	h := w.Header()
 	if !p.anyOrigin {
-		h["Vary"] = append(h["Vary"], "Origin")
+		if v := h["Vary"]; len(v) == 0 {
+			h["Vary"] = valVaryOrigin
+		} else {
+			h["Vary"] = append(v, "Origin")
+		}
 	}
 	if len(origin) != 1 {
 		return next(w, r)
