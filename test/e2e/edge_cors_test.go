@@ -29,6 +29,11 @@ routes:
   - name: open
     match: {path_prefix: /open}
     service: s
+  - name: locked
+    match: {path_prefix: /locked}
+    service: s
+    policies:
+      key_auth: {}
 consumers:
   - name: c
     api_keys: [{key: "k-123456789012345678901234567890"}]
@@ -74,6 +79,16 @@ func TestCORSPreflightBeforeRoutingAndAuth(t *testing.T) {
 	}
 	if resp.Header.Get("Access-Control-Allow-Methods") == "" {
 		t.Error("preflight lacks Access-Control-Allow-Methods")
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("the service got %d calls; want preflights never forwarded", n)
+	}
+
+	// A route that takes OPTIONS but needs a key: the global policy
+	// answers before authentication.
+	resp, _ = g.do("OPTIONS", "/locked", nil, "Origin", "https://any.test", "Access-Control-Request-Method", "POST")
+	if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("preflight to an authenticated route: %d, Allow-Origin %q; want 204 and *", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
 	}
 	if n := calls.Load(); n != 0 {
 		t.Errorf("the service got %d calls; want preflights never forwarded", n)
