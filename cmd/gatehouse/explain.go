@@ -148,6 +148,10 @@ func printExplanation(w io.Writer, ex *runtime.Explanation) {
 			fmt.Fprintf(w, " with Allow: %s", ex.Allow)
 		}
 		fmt.Fprintln(w)
+		if len(ex.PreRoute) > 0 {
+			fmt.Fprintln(w, "unless a pre-route policy answers first (a CORS preflight, a refused IP):")
+			printSteps(w, ex.PreRoute)
+		}
 		return
 	}
 	c := ex.Chosen
@@ -157,16 +161,24 @@ func printExplanation(w io.Writer, ex *runtime.Explanation) {
 	}
 	fmt.Fprintf(w, "upstream path:   %s\n", c.Upstream)
 	fmt.Fprintln(w, "\npolicy chain (run order):")
+	// Pre-route policies judge the request as sent, before the identity
+	// headers are removed.
+	pre := 0
+	for pre < len(c.Policies) && c.Policies[pre].Phase == "pre-route" {
+		pre++
+	}
+	printSteps(w, c.Policies[:pre])
 	if len(c.Removed) > 0 {
-		fmt.Fprintf(w, "  first: remove client-sent %s\n", strings.Join(c.Removed, ", "))
+		when := "first"
+		if pre > 0 {
+			when = "then"
+		}
+		fmt.Fprintf(w, "  %s: remove client-sent %s\n", when, strings.Join(c.Removed, ", "))
 	}
 	if len(c.Policies) == 0 {
 		fmt.Fprintln(w, "  (none)")
 	}
-	for _, p := range c.Policies {
-		settings, _ := json.Marshal(p.Settings)
-		fmt.Fprintf(w, "  %-15s %-18s from %s\n      %s\n", p.Phase, p.Name, p.From, settings)
-	}
+	printSteps(w, c.Policies[pre:])
 	fmt.Fprintf(w, "\ntargets (%s):\n", orDefault(c.Balance, "round_robin"))
 	for _, t := range c.Targets {
 		fmt.Fprintf(w, "  %s\n", t)
@@ -181,4 +193,11 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+func printSteps(w io.Writer, steps []runtime.PolicyStep) {
+	for _, p := range steps {
+		settings, _ := json.Marshal(p.Settings)
+		fmt.Fprintf(w, "  %-15s %-18s from %s\n      %s\n", p.Phase, p.Name, p.From, settings)
+	}
 }

@@ -118,11 +118,19 @@ func BuildFor(list []Decoded, terminal func([]ResponsePolicy) Handler, base Buil
 	c.Built = built
 	giveTails(built)
 	h := terminal(c.Response)
-	for i := len(built) - 1; i >= 0; i-- {
+	pre := preRouteCount(list)
+	for i := len(built) - 1; i >= pre; i-- {
 		h = link(built[i], h)
 	}
 	c.Owned = ownedHeaders(built)
-	c.Serve = intake(c.Owned, prechecks(built), h)
+	h = intake(c.Owned, prechecks(built), h)
+	// Pre-route policies judge the request as the client sent it, before
+	// the intake step too: a refused client IP or a preflight never
+	// reaches the credential checks.
+	for i := pre - 1; i >= 0; i-- {
+		h = link(built[i], h)
+	}
+	c.Serve = h
 	return c, nil
 }
 

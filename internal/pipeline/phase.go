@@ -10,7 +10,8 @@ type Phase int
 // Phases in the order they run. Gaps leave room for later phases without
 // renumbering.
 const (
-	PhaseAccess       Phase = 10 // ip restriction, CORS: cheap rejections first
+	PhasePreRoute     Phase = 5  // before routing answers 404/405 and before authentication (see preroute.go)
+	PhaseAccess       Phase = 10 // body size limits: cheap rejections first
 	PhasePreAuthLimit Phase = 15 // limits whose key is known before authentication
 	PhaseAuthenticate Phase = 20 // who is calling
 	PhaseAuthorize    Phase = 30 // may they
@@ -22,6 +23,7 @@ const (
 )
 
 var phaseNames = map[Phase]string{
+	PhasePreRoute:     "pre-route",
 	PhaseAccess:       "access",
 	PhasePreAuthLimit: "pre-auth-limit",
 	PhaseAuthenticate: "authenticate",

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+
+	"github.com/gatehouse/gatehouse/internal/config"
 )
 
 // Registration describes a registered policy kind.
@@ -47,4 +49,35 @@ func Names() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+var defaults []string
+
+// RegisterDefault makes the policy name apply, with the settings its
+// NewSpec returns, to every route that does not configure it at any
+// scope (a body size limit, as nginx's client_max_body_size). Call it
+// from init after Register.
+func RegisterDefault(name string) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if _, ok := registry[name]; !ok {
+		panic("pipeline: default for unregistered policy " + name)
+	}
+	defaults = append(defaults, name)
+}
+
+// DefaultPath is the From of a policy applied by default, in explain.
+const DefaultPath config.Path = "(default)"
+
+// Defaults are the policies that apply by default, as the least specific
+// scope for Merge. Each call returns fresh specs.
+func Defaults() []Decoded {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	out := make([]Decoded, 0, len(defaults))
+	for _, n := range defaults {
+		reg := registry[n]
+		out = append(out, Decoded{Name: n, Phase: reg.Phase, Spec: reg.NewSpec(), Path: DefaultPath})
+	}
+	return out
 }

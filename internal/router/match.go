@@ -19,6 +19,7 @@ type request struct {
 	path     string
 
 	methodMiss bool     // some route failed on the method alone
+	missIndex  int      // the first such route's index
 	collect    bool     // second pass: gather methods into allow
 	allow      []string // methods of routes that failed on the method alone
 }
@@ -44,7 +45,7 @@ func (t *Table) Match(r *http.Request, host, path string) Result {
 	q.collect = true
 	t.search(&q, h)
 	slices.Sort(q.allow)
-	return Result{Index: -1, Allow: slices.Compact(q.allow)}
+	return Result{Index: -1, Allow: slices.Compact(q.allow), MethodMiss: q.missIndex}
 }
 
 // search tries the host tiers in priority order.
@@ -150,6 +151,9 @@ func (q *request) tryRegex(rt *route) ([]Capture, bool) {
 }
 
 func (q *request) missed(rt *route) {
+	if !q.methodMiss {
+		q.missIndex = rt.index
+	}
 	q.methodMiss = true
 	if q.collect {
 		q.allow = append(q.allow, rt.methods...)

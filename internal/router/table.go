@@ -45,6 +45,10 @@ type Result struct {
 	Index    int       // the matched Spec's index; -1 if none matched
 	Captures []Capture // named groups of a regex route, in group order
 	Allow    []string  // when only the method failed: sorted methods that would match
+	// MethodMiss is, when Allow is set, the index of the first route (in
+	// priority order) that failed on the method alone: the route whose
+	// pre-route policies (a CORS preflight) answer for it.
+	MethodMiss int
 }
 
 // CompileError says which spec Compile refused and why.

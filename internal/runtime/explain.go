@@ -2,7 +2,6 @@ package runtime
 
 import (
 	"net/http"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -28,6 +27,11 @@ type Explanation struct {
 	Chosen *Chosen `json:"chosen,omitempty"`
 	Status int     `json:"status,omitempty"`
 	Allow  string  `json:"allow,omitempty"`
+	// PreRoute are the pre-route policies that run when no route takes
+	// the request; they may answer before the 404 or 405 does (a CORS
+	// preflight gets 204). A chosen route lists its own first among its
+	// policies, in phase "pre-route".
+	PreRoute []PolicyStep `json:"pre_route,omitempty"`
 	// Warnings name routes this request only missed by its method when
 	// the chosen route has less authentication than they do.
 	Warnings []string `json:"warnings,omitempty"`
@@ -101,9 +105,11 @@ func (rt *Runtime) Explain(listener string, r *http.Request) *Explanation {
 	}
 	res := in.match
 	if res.Index < 0 {
-		ex.Status = http.StatusNotFound
-		if len(res.Allow) > 0 {
-			ex.Status, ex.Allow = http.StatusMethodNotAllowed, strings.Join(res.Allow, ", ")
+		pre, err := rt.unmatchedPlan(res)
+		pe := pipeline.AsError(err)
+		ex.Status, ex.Allow = pe.Status, pe.Header.Get("Allow")
+		if pre != nil {
+			ex.PreRoute = policySteps(pre.Policies)
 		}
 		return ex
 	}
@@ -132,6 +138,14 @@ func (rt *Runtime) Explain(listener string, r *http.Request) *Explanation {
 	ex.Chosen = ch
 	ex.Warnings = rt.fallThrough(verdicts, res.Index, r.Method)
 	return ex
+}
+
+func policySteps(list []pipeline.Decoded) []PolicyStep {
+	out := []PolicyStep{}
+	for _, d := range list {
+		out = append(out, PolicyStep{Phase: d.Phase.String(), Name: d.Name, From: string(d.Path), Settings: redactedSettings(d.Node)})
+	}
+	return out
 }
 
 func redactedSettings(n *yaml.Node) any {

@@ -143,11 +143,7 @@ func (rt *Runtime) handle(w http.ResponseWriter, r *http.Request, st *pipeline.S
 	}
 	res := in.match
 	if res.Index < 0 {
-		if len(res.Allow) > 0 {
-			return &pipeline.Error{Status: http.StatusMethodNotAllowed, Msg: "method not allowed",
-				Header: http.Header{"Allow": {strings.Join(res.Allow, ", ")}}}
-		}
-		return errNoRoute
+		return rt.unmatched(w, r, res)
 	}
 	rte := rt.routes[res.Index]
 	st.Route, st.Service = rte.name, rte.service

@@ -56,6 +56,8 @@ type Runtime struct {
 	gen *statepool.Gen
 	// inflight counts requests being served, for draining after a swap.
 	inflight atomic.Int64
+	// unrouted runs the global pre-route policies for a 404 (nil: none).
+	unrouted *pipeline.PreRoute
 }
 
 type route struct {
@@ -63,6 +65,9 @@ type route struct {
 	service string
 	chain   *pipeline.Chain
 	proxy   *proxy.Route
+	// pre runs the route's pre-route policies when the route missed only
+	// by method (nil: none).
+	pre *pipeline.PreRoute
 }
 
 type listener struct {
@@ -137,6 +142,10 @@ func Build(cfg *config.Config, file string, opts Options) (_ *Runtime, err error
 		}
 		rt.routes = append(rt.routes, r)
 		specs[i] = routerSpec(rc, i)
+	}
+	if rt.unrouted, err = pipeline.BuildPreRoute(pipeline.Merge(pipeline.Defaults(), scopes.Global),
+		pipeline.BuildContext{Logger: opts.Logger, Config: cfg, State: gen}); err != nil {
+		return nil, err
 	}
 	table, err := router.Compile(specs)
 	if err != nil {
@@ -219,15 +228,20 @@ func (rt *Runtime) buildRoute(i int, rc config.Route, scopes *Scopes) (*route, e
 		pr = proxy.NewRoute(settings, response)
 		return pr.Serve
 	}
-	list := pipeline.Merge(scopes.Global, scopes.Services[rc.Service], scopes.Routes[i])
-	chain, err := pipeline.BuildFor(list, terminal, pipeline.BuildContext{
+	list := pipeline.Merge(pipeline.Defaults(), scopes.Global, scopes.Services[rc.Service], scopes.Routes[i])
+	bc := pipeline.BuildContext{
 		Route: rc.Name, Service: rc.Service, Logger: rt.opts.Logger,
 		Config: rt.Config, State: rt.gen,
-	})
+	}
+	chain, err := pipeline.BuildFor(list, terminal, bc)
 	if err != nil {
 		return nil, err
 	}
-	return &route{name: rc.Name, service: rc.Service, chain: chain, proxy: pr}, nil
+	pre, err := pipeline.BuildPreRoute(list, bc)
+	if err != nil {
+		return nil, err
+	}
+	return &route{name: rc.Name, service: rc.Service, chain: chain, proxy: pr, pre: pre}, nil
 }
 
 func routerSpec(rc config.Route, i int) router.Spec {

@@ -114,7 +114,9 @@ func TestLargeBodiesBothWays(t *testing.T) {
 		}
 	}))
 	defer up.Close()
-	g := startGateway(t, strings.Replace(streamRoute(up.URL), "write: 300ms", "write: 60s", 1), nil)
+	// Over the default request_size_limit (10 MiB): the route raises it.
+	cfg := strings.Replace(streamRoute(up.URL), "write: 300ms", "write: 60s", 1) + "    policies: {request_size_limit: {max_bytes: 33554432}}\n"
+	g := startGateway(t, cfg, nil)
 	body := strings.NewReader(strings.Repeat("0123456789abcdef", size/16))
 	want := sha256.Sum256([]byte(strings.Repeat("0123456789abcdef", size/16)))
 	resp, err := http.Post(g.url("/big"), "application/octet-stream", body)
