@@ -9,5 +9,6 @@ import (
 	_ "github.com/gatehouse/gatehouse/internal/policy/introspect" // introspect
 	_ "github.com/gatehouse/gatehouse/internal/policy/jwt"        // jwt
 	_ "github.com/gatehouse/gatehouse/internal/policy/keyauth"    // key_auth
+	_ "github.com/gatehouse/gatehouse/internal/policy/mtls"       // mtls
 	_ "github.com/gatehouse/gatehouse/internal/policy/ratelimit"  // rate_limit
 )
