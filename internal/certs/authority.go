@@ -29,6 +29,8 @@ type Authority struct {
 // Leaf says what to put in an issued certificate.
 type Leaf struct {
 	CommonName string
+	// Org is the subject's organisation, if any.
+	Org string
 	// DNS names and IP addresses go into the SAN; so do URIs and emails.
 	DNS    []string
 	IPs    []net.IP
@@ -91,6 +93,9 @@ func (a *Authority) Issue(l Leaf) (certPEM, keyPEM []byte, err error) {
 		DNSNames:       l.DNS,
 		IPAddresses:    l.IPs,
 		EmailAddresses: l.Emails,
+	}
+	if l.Org != "" {
+		tmpl.Subject.Organization = []string{l.Org}
 	}
 	if l.Client {
 		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
