@@ -48,8 +48,10 @@ type ACMEIssuer struct {
 
 // ACMEOptions for NewACMEIssuer.
 type ACMEOptions struct {
-	Logger  *slog.Logger
-	Storage Storage
+	// Listener names the listener in the expiry metric.
+	Listener string
+	Logger   *slog.Logger
+	Storage  Storage
 	// HTTPAddr is the plain listener HTTP-01 challenges arrive on; the
 	// issuer never binds a port of its own while one is set.
 	HTTPAddr string
@@ -109,7 +111,14 @@ func NewACMEIssuer(a *config.ACME, o ACMEOptions) (*ACMEIssuer, error) {
 		GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return ai.cfg, nil },
 		Logger:           zl,
 	})
-	ai.cfg = certmagic.New(ai.cache, certmagic.Config{Storage: storage, Logger: zl})
+	ai.cfg = certmagic.New(ai.cache, certmagic.Config{Storage: storage, Logger: zl,
+		OnEvent: func(_ context.Context, event string, _ map[string]any) error {
+			if event == "cached_managed_cert" {
+				// Outside the event: certmagic may hold its cache lock.
+				go ai.recordExpiry(o.Listener)
+			}
+			return nil
+		}})
 	ca := a.CA
 	if ca == "" {
 		ca = config.DefaultACMECA
@@ -172,7 +181,7 @@ func (a *ACMEIssuer) TLSALPN() bool { return a != nil && a.tlsALPN }
 // Handles says the handshake is for an ACME domain or is a TLS-ALPN-01
 // challenge.
 func (a *ACMEIssuer) Handles(hello *tls.ClientHelloInfo) bool {
-	if len(hello.SupportedProtos) == 1 && hello.SupportedProtos[0] == ACMETLSALPNProto {
+	if isACMEChallenge(hello) {
 		return a.tlsALPN
 	}
 	return a.domains[strings.ToLower(strings.TrimSuffix(hello.ServerName, "."))]

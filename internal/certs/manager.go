@@ -33,10 +33,12 @@ type Manager struct {
 	mu  sync.Mutex
 	cfg *config.ListenerTLS
 
-	acme    *ACMEIssuer
-	tickets *ticketKeys
-	stop    context.CancelFunc
-	done    chan struct{}
+	acme *ACMEIssuer
+	// acmeConf answers TLS-ALPN-01 challenges.
+	acmeConf *tls.Config
+	tickets  *ticketKeys
+	stop     context.CancelFunc
+	done     chan struct{}
 }
 
 // Options for NewManager.
@@ -63,11 +65,16 @@ func NewManager(c *config.ListenerTLS, o Options) (*Manager, error) {
 		GetCertificate:     m.getCertificate,
 	}
 	if c.ACME != nil {
-		a, err := NewACMEIssuer(c.ACME, ACMEOptions{Logger: o.Logger, Storage: o.ACMEStorage})
+		a, err := NewACMEIssuer(c.ACME, ACMEOptions{Listener: o.Listener, Logger: o.Logger, Storage: o.ACMEStorage})
 		if err != nil {
 			return nil, fmt.Errorf("listener %q: acme: %w", o.Listener, err)
 		}
 		m.acme = a
+		m.acmeConf = &tls.Config{
+			MinVersion:     tls.VersionTLS12,
+			NextProtos:     []string{ACMETLSALPNProto},
+			GetCertificate: a.GetCertificate,
+		}
 	}
 	commit, err := m.Prepare(c)
 	if err != nil {
@@ -209,8 +216,17 @@ func (m *Manager) settings(c *config.ListenerTLS) (*tls.Config, error) {
 	return conf, nil
 }
 
-func (m *Manager) configForClient(*tls.ClientHelloInfo) (*tls.Config, error) {
+func (m *Manager) configForClient(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+	if m.acme != nil && isACMEChallenge(hello) {
+		// The CA validating a TLS-ALPN-01 challenge has no client
+		// certificate to show.
+		return m.acmeConf, nil
+	}
 	return m.current.Load(), nil
+}
+
+func isACMEChallenge(hello *tls.ClientHelloInfo) bool {
+	return len(hello.SupportedProtos) == 1 && hello.SupportedProtos[0] == ACMETLSALPNProto
 }
 
 // getCertificate serves ACME's names (and its TLS-ALPN challenges) from
