@@ -67,6 +67,7 @@ type Policy struct {
 	plan    authn.Plan
 	spec    Spec
 	missing *pipeline.Error
+	cache   resolvedCache
 }
 
 // Build compiles the settings.
@@ -105,16 +106,47 @@ func (p *Policy) Handle(w http.ResponseWriter, r *http.Request, next pipeline.Ha
 		}
 		return next(w, r)
 	}
+	res := p.cache.get(leaf)
+	if res == nil {
+		res = p.resolve(leaf)
+		p.cache.put(leaf, res)
+	}
+	if !res.ok && !p.spec.AllowUnmapped {
+		return authn.Refused(st, authn.Unauthorized("client certificate not accepted", p.plan.Challenges...))
+	}
+	for _, h := range res.headers {
+		r.Header[h.name] = h.value
+	}
+	authn.SetIdentity(r, st, p.index, res.consumer, res.id)
+	return next(w, r)
+}
+
+// resolved is what a certificate maps to, worked out once per
+// certificate: the requests of one connection share its parsed leaf.
+type resolved struct {
+	consumer *pipeline.Consumer
+	id       string
+	ok       bool
+	headers  []header
+}
+
+type header struct {
+	name  string
+	value []string
+}
+
+func (p *Policy) resolve(leaf *x509.Certificate) *resolved {
 	c, id, ok := p.index.ByClientCert(leaf)
 	if !ok {
-		if !p.spec.AllowUnmapped {
-			return authn.Refused(st, authn.Unauthorized("client certificate not accepted", p.plan.Challenges...))
-		}
 		id = "cert:" + consumer.Fingerprint(leaf)[:12]
 	}
-	p.forward(r, leaf)
-	authn.SetIdentity(r, st, p.index, c, id)
-	return next(w, r)
+	res := &resolved{consumer: c, id: id, ok: ok}
+	h := http.Header{}
+	p.forward(h, leaf)
+	for name, v := range h {
+		res.headers = append(res.headers, header{name, v})
+	}
+	return res
 }
 
 // verifiedLeaf is the client's certificate if the listener verified it
@@ -127,8 +159,7 @@ func verifiedLeaf(r *http.Request) *x509.Certificate {
 	return r.TLS.VerifiedChains[0][0]
 }
 
-func (p *Policy) forward(r *http.Request, leaf *x509.Certificate) {
-	h := r.Header
+func (p *Policy) forward(h http.Header, leaf *x509.Certificate) {
 	h[HeaderSubject] = []string{leaf.Subject.String()}
 	h[HeaderFingerprint] = []string{consumer.Fingerprint(leaf)}
 	if len(leaf.DNSNames) > 0 {
