@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +40,8 @@ type Manager struct {
 	tickets  *ticketKeys
 	stop     context.CancelFunc
 	done     chan struct{}
+	// rewatch tells the watcher the certificate files changed names.
+	rewatch chan struct{}
 }
 
 // Options for NewManager.
@@ -57,7 +60,7 @@ func NewManager(c *config.ListenerTLS, o Options) (*Manager, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	m := &Manager{name: o.Listener, logger: o.Logger, done: make(chan struct{})}
+	m := &Manager{name: o.Listener, logger: o.Logger, done: make(chan struct{}), rewatch: make(chan struct{}, 1)}
 	m.base = &tls.Config{
 		MinVersion:         tls.VersionTLS12,
 		NextProtos:         append([]string(nil), NextProtos...),
@@ -124,11 +127,18 @@ func (m *Manager) Prepare(c *config.ListenerTLS) (commit func(), err error) {
 	}
 	return func() {
 		m.mu.Lock()
+		moved := m.cfg != nil && !reflect.DeepEqual(m.cfg.Certificates, c.Certificates)
 		m.cfg = c
 		m.certs.Store(s)
 		m.current.Store(conf)
 		m.mu.Unlock()
 		m.recordExpiry(s)
+		if moved {
+			select {
+			case m.rewatch <- struct{}{}:
+			default:
+			}
+		}
 	}, nil
 }
 
@@ -185,6 +195,9 @@ func (m *Manager) settings(c *config.ListenerTLS) (*tls.Config, error) {
 	}
 	if c.MinVersion == config.TLSVersion13 {
 		conf.MinVersion = tls.VersionTLS13
+	}
+	if len(c.CipherSuites) == 0 {
+		conf.CipherSuites = modernSuites
 	}
 	for _, name := range c.CipherSuites {
 		id, ok := suiteID(name)
@@ -254,6 +267,18 @@ func (m *Manager) recordExpiry(s *set) {
 	if m.acme != nil {
 		m.acme.recordExpiry(m.name)
 	}
+}
+
+// modernSuites are the TLS 1.2 suites offered by default: ECDHE with an
+// AEAD only, Mozilla's "intermediate" list (Go's default still has CBC
+// suites with SHA-1 MACs). TLS 1.3 suites are not configurable.
+var modernSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 }
 
 func suiteID(name string) (uint16, bool) {

@@ -2,6 +2,7 @@ package certs
 
 import (
 	"crypto/tls"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,4 +95,21 @@ func FuzzPick(f *testing.F) {
 			t.Fatalf("no certificate for %q", sni)
 		}
 	})
+}
+
+func TestDefaultSuitesAreAEAD(t *testing.T) {
+	m := &Manager{}
+	conf, err := m.settings(&config.ListenerTLS{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range conf.CipherSuites {
+		name := tls.CipherSuiteName(id)
+		if !strings.Contains(name, "ECDHE") || !(strings.Contains(name, "GCM") || strings.Contains(name, "CHACHA20")) {
+			t.Errorf("default suite %s is not ECDHE with an AEAD", name)
+		}
+	}
+	if conf.MinVersion != tls.VersionTLS12 || conf.NextProtos[0] != "h2" {
+		t.Errorf("min version %x, ALPN %v", conf.MinVersion, conf.NextProtos)
+	}
 }

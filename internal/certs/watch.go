@@ -18,7 +18,8 @@ const debounce = 200 * time.Millisecond
 // ends.
 func (m *Manager) run(ctx context.Context) {
 	defer close(m.done)
-	events := m.watch(ctx)
+	events, stopWatch := m.watchUnder(ctx)
+	defer func() { stopWatch() }()
 	rotate := time.NewTicker(ticketRotation * time.Second)
 	defer rotate.Stop()
 	var fire <-chan time.Time
@@ -26,6 +27,10 @@ func (m *Manager) run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-m.rewatch:
+			// A reload named other files: watch their directories.
+			stopWatch()
+			events, stopWatch = m.watchUnder(ctx)
 		case <-rotate.C:
 			m.tickets.rotate()
 			m.tickets.apply(m.base)
@@ -40,6 +45,13 @@ func (m *Manager) run(ctx context.Context) {
 			_ = m.ReloadFiles()
 		}
 	}
+}
+
+// watchUnder starts a watch that ends with ctx or with the returned
+// function.
+func (m *Manager) watchUnder(ctx context.Context) (<-chan struct{}, context.CancelFunc) {
+	wctx, cancel := context.WithCancel(ctx)
+	return m.watch(wctx), cancel
 }
 
 // watch watches the directories of the certificate files (not the
