@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/gatehouse/gatehouse/examples"
 	"github.com/gatehouse/gatehouse/internal/config"
@@ -12,17 +13,23 @@ import (
 	"github.com/gatehouse/gatehouse/internal/gateway"
 )
 
-const demoHelp = `Usage: gatehouse demo [-c FILE]
+const demoHelp = `Usage: gatehouse demo [-c FILE] [-tls]
 
 Starts three example services (auth, orders, payments) on free loopback
 ports and the gateway in front of them on 127.0.0.1:8080 (set
 GATEHOUSE_ADDR to change it), using examples/demo.yaml (built in; -c to
-use another file). Prints curl lines to try. Stop it with Ctrl-C.`
+use another file). Prints curl lines to try. Stop it with Ctrl-C.
+
+With -tls it also serves HTTPS on 127.0.0.1:8443 (GATEHOUSE_HTTPS_ADDR)
+with a certificate from a local CA made at start, and prints the CA's
+path for curl --cacert.`
 
 func demoCmd(args []string, stdout, stderr io.Writer) int {
 	f := newFlags("demo", demoHelp, stdout, stderr)
 	file := f.String("c", "", "config file (default: the built-in examples/demo.yaml)")
 	level := f.String("log-level", "warn", "log level of the gateway's own log")
+	withTLS := f.Bool("tls", false, "also serve HTTPS with a locally generated CA")
+	tlsDir := f.String("tls-dir", filepath.Join(os.TempDir(), "gatehouse-demo-tls"), "where -tls writes the CA and the certificate")
 	if code, done := f.parse(args); done {
 		return code
 	}
@@ -53,8 +60,22 @@ func demoCmd(args []string, stdout, stderr io.Writer) int {
 		printConfigError(stderr, name, err)
 		return 1
 	}
+	caFile := ""
+	if *withTLS {
+		addr := os.Getenv("GATEHOUSE_HTTPS_ADDR")
+		if addr == "" {
+			addr = "127.0.0.1:8443"
+		}
+		if caFile, err = demoTLS(cfg, *tlsDir, addr); err != nil {
+			fmt.Fprintf(stderr, "gatehouse demo: tls: %v\n", err)
+			return 1
+		}
+	}
 	return serve(cfg, name, data, false, logger, stderr, func(g *gateway.Gateway) {
 		printDemo(stdout, g.Addr(cfg.Listeners[0].Name).String(), cfg.Admin.Addr, svcs)
+		if caFile != "" {
+			printDemoTLS(stdout, g.Addr("https").String(), caFile)
+		}
 	})
 }
 

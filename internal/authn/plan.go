@@ -11,7 +11,7 @@ import (
 
 // Methods are the authentication policies. They share the authenticate
 // phase, so they run in name order.
-var Methods = map[string]bool{"basic_auth": true, "introspect": true, "jwt": true, "key_auth": true}
+var Methods = map[string]bool{"basic_auth": true, "introspect": true, "jwt": true, "key_auth": true, "mtls": true}
 
 // Method is implemented by the Spec of every authentication policy, so
 // the route's plan can be worked out from the config.
@@ -71,7 +71,9 @@ func PlanFor(bc pipeline.BuildContext, self string, m Method) (Plan, error) {
 	for _, name := range p.Names {
 		s := specs[name]
 		p.Anonymous = p.Anonymous || s.AllowsAnonymous()
-		p.Challenges = append(p.Challenges, s.Challenge())
+		if ch := s.Challenge(); ch != "" {
+			p.Challenges = append(p.Challenges, ch)
+		}
 	}
 	p.Last = len(p.Names) > 0 && p.Names[len(p.Names)-1] == self
 	return p, nil

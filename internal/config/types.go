@@ -67,6 +67,9 @@ type Listener struct {
 	// DrainTimeout is how long in-flight requests may run after a shutdown
 	// signal. Default 30s.
 	DrainTimeout Duration `yaml:"drain_timeout"`
+	// TLS makes the listener serve HTTPS; see types_tls.go. Default: plain
+	// HTTP.
+	TLS *ListenerTLS `yaml:"tls"`
 }
 
 // ServerTimeouts are the client-side timeouts of a listener.

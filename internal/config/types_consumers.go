@@ -16,6 +16,9 @@ type Consumer struct {
 	BasicAuth []BasicUser `yaml:"basic_auth"`
 	// JWT maps verified tokens to this consumer by issuer and subject.
 	JWT []JWTIdentity `yaml:"jwt"`
+	// ClientCerts map verified client certificates (mutual TLS) to this
+	// consumer for the mtls policy; see types_tls.go.
+	ClientCerts []ClientCertIdentity `yaml:"client_certs"`
 }
 
 // APIKey is one API key. Exactly one of Key or SHA256 is given.

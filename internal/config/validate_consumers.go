@@ -21,6 +21,7 @@ func (v *validator) consumers() {
 	keys := map[string]Path{}
 	users := map[string]Path{}
 	subjects := map[string]Path{}
+	certIDs := map[string]Path{}
 	for i, c := range v.c.Consumers {
 		ci := at.Index(i)
 		if c.Name == "" {
@@ -47,6 +48,9 @@ func (v *validator) consumers() {
 				continue
 			}
 			v.unique(subjects, id.Issuer+"\x00"+id.Subject, jp.Field("subject"), "jwt issuer and subject")
+		}
+		for j, id := range c.ClientCerts {
+			v.clientCert(id, ci.Field("client_certs").Index(j), certIDs)
 		}
 	}
 }

@@ -35,6 +35,7 @@ type Index struct {
 	byJWT   map[string]*pipeline.Consumer // issuer + "\x00" + subject
 	anyIssJ map[string]*pipeline.Consumer // subject, for identities without issuer
 	headers map[*pipeline.Consumer]Headers
+	byCert  map[string]*pipeline.Consumer // see certs.go
 }
 
 // Headers are a consumer's upstream header values, made once so that a
@@ -53,6 +54,7 @@ func New(cs []config.Consumer) (*Index, error) {
 		byJWT:   map[string]*pipeline.Consumer{},
 		anyIssJ: map[string]*pipeline.Consumer{},
 		headers: map[*pipeline.Consumer]Headers{},
+		byCert:  map[string]*pipeline.Consumer{},
 	}
 	for _, c := range cs {
 		pc := &pipeline.Consumer{Name: c.Name, Groups: append([]string(nil), c.Groups...)}
@@ -78,6 +80,7 @@ func New(cs []config.Consumer) (*Index, error) {
 		for _, u := range c.BasicAuth {
 			ix.byUser[u.Username] = BasicUser{Consumer: pc, Bcrypt: []byte(u.PasswordBcrypt)}
 		}
+		ix.indexCerts(pc, c.ClientCerts)
 		for _, id := range c.JWT {
 			if id.Issuer == "" {
 				ix.anyIssJ[id.Subject] = pc

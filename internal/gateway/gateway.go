@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/certs"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/runtime"
 	"github.com/gatehouse/gatehouse/internal/server"
@@ -43,6 +44,8 @@ type Gateway struct {
 	started  time.Time
 	// drainTimeout is fixed at start: listeners cannot change on reload.
 	drainTimeout time.Duration
+	// tls is the certificate manager of each TLS listener (see tls.go).
+	tls map[string]*certs.Manager
 }
 
 // Options for New.
@@ -98,7 +101,13 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 	g := &Gateway{holder: runtime.NewHolder(rt), accessLog: al, cfg: cfg, logger: o.Logger, state: state,
 		tracer: tracer, file: o.File, fromFile: o.FromFile, runtimeOpts: ro, drainTimeout: server.DrainTimeout(cfg.Listeners), hash: o.Hash, started: time.Now(),
 		retire: make(chan retired, 64), drained: make(chan struct{})}
-	g.server = server.New(cfg.Listeners, g.holder.Handler, o.Logger)
+	g.server = server.New(cfg.Listeners, g.listenerHandler, o.Logger)
+	if err := g.setupTLS(cfg.Listeners); err != nil {
+		rt.Close()
+		al.Close()
+		_ = tracer.Shutdown(context.Background())
+		return nil, err
+	}
 	if o.Source != nil {
 		g.source.Store(&o.Source)
 	}
@@ -112,7 +121,12 @@ func (g *Gateway) runtimeOptions() runtime.Options { return g.runtimeOpts }
 func (g *Gateway) Started() time.Time { return g.started }
 
 // Start binds the listeners and serves in the background.
-func (g *Gateway) Start() error { return g.server.Start() }
+func (g *Gateway) Start() error {
+	if err := g.server.Start(); err != nil {
+		return err
+	}
+	return g.startACME()
+}
 
 // Addr is the bound address of the named listener.
 func (g *Gateway) Addr(listener string) net.Addr { return g.server.Addr(listener) }
@@ -135,6 +149,7 @@ func (g *Gateway) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	g.holder.Load().Close()
+	g.closeTLS()
 	_ = g.tracer.Shutdown(ctx)
 	g.accessLog.Close()
 	return err

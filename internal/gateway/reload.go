@@ -37,6 +37,10 @@ func Hash(data []byte) string {
 
 // ReloadFile reloads the config file the gateway was started with.
 func (g *Gateway) ReloadFile() error {
+	// Certificate files are re-read even when the config is unchanged:
+	// SIGHUP and the admin reload are how a renewed file is picked up
+	// where file watching is not available.
+	_ = g.reloadCertificates()
 	if !g.fromFile {
 		return g.rejected(errors.New("the gateway was not started from a config file"))
 	}
@@ -96,10 +100,15 @@ func (g *Gateway) Apply(cfg *config.Config, hash string) error {
 	if err := sameListeners(g.cfg.Listeners, cfg.Listeners); err != nil {
 		return g.rejectedLocked(err)
 	}
+	commitTLS, err := g.prepareTLS(g.cfg.Listeners, cfg.Listeners)
+	if err != nil {
+		return g.rejectedLocked(err)
+	}
 	rt, err := runtime.Build(cfg, g.file, g.runtimeOptions())
 	if err != nil {
 		return g.rejectedLocked(err)
 	}
+	commitTLS()
 	old := g.holder.Swap(rt)
 	g.cfg, g.hash = cfg, hash
 	g.record(ReloadResult{Result: "success"})

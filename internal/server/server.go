@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,6 +25,23 @@ type Server struct {
 	logger  *slog.Logger
 	wg      sync.WaitGroup
 	errs    chan error
+	// tls holds the TLS config of each HTTPS listener, by index.
+	tls map[int]*tls.Config
+}
+
+// SetTLS makes the named listener serve TLS with c (see internal/certs:
+// its GetConfigForClient carries everything a reload may change). Call
+// before Start.
+func (s *Server) SetTLS(name string, c *tls.Config) {
+	for i, n := range s.names {
+		if n == name {
+			if s.tls == nil {
+				s.tls = map[int]*tls.Config{}
+			}
+			s.tls[i] = c
+			s.servers[i].TLSConfig = c
+		}
+	}
 }
 
 // New prepares one http.Server per listener; handler returns the handler
@@ -59,6 +77,9 @@ func (s *Server) Start() error {
 			}
 			s.lns = nil
 			return fmt.Errorf("listener %q: %w", s.names[i], err)
+		}
+		if c := s.tls[i]; c != nil {
+			ln = tls.NewListener(ln, c)
 		}
 		s.lns = append(s.lns, ln)
 	}

@@ -98,9 +98,10 @@ func TestBruteForceLimited(t *testing.T) {
 
 	rt := g.g.Runtime()
 	for path, want := range map[string]string{
-		"/login":   "pre-auth-limit:rate_limit authenticate:basic_auth",
-		"/quota":   "authenticate:basic_auth limit:rate_limit",
-		"/guarded": "pre-auth-limit:failed_auth_limit authenticate:basic_auth limit:rate_limit",
+		// request_size_limit is on every route by default.
+		"/login":   "access:request_size_limit pre-auth-limit:rate_limit authenticate:basic_auth",
+		"/quota":   "access:request_size_limit authenticate:basic_auth limit:rate_limit",
+		"/guarded": "access:request_size_limit pre-auth-limit:failed_auth_limit authenticate:basic_auth limit:rate_limit",
 	} {
 		if got := chainOrder(rt.Explain("public", httptest.NewRequest("GET", path, nil))); got != want {
 			t.Errorf("explain %s: chain %q; want %q", path, got, want)

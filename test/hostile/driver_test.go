@@ -148,12 +148,15 @@ func drive(ctx context.Context, addr, secret string, l load) *tally {
 			if ctx.Err() != nil {
 				break
 			}
+			quietSince.Store(0)
 			var wg sync.WaitGroup
 			for w := range l.workers {
 				wg.Go(func() { one(w, i) })
 			}
 			wg.Wait()
+			quietSince.Store(time.Now().UnixNano())
 		}
+		quietSince.Store(0)
 		return tl
 	}
 	var wg sync.WaitGroup
@@ -170,6 +173,10 @@ func drive(ctx context.Context, addr, secret string, l load) *tally {
 	wg.Wait()
 	return tl
 }
+
+// quietSince is when the driver's clients last went quiet between
+// rounds (unix nanoseconds), 0 while a round is under way.
+var quietSince atomic.Int64
 
 // roundTrip sends one request and judges the answer. It returns the
 // status (or "error"/"timeout") and a description of what is wrong with

@@ -51,7 +51,7 @@ const maxTail = 256
 // fuzzGap is the pause between rounds of requests: longer than every
 // fuzzDelays, so that the gateway's connections are reused after their
 // later bytes have come.
-const fuzzGap = 150 * time.Millisecond
+const fuzzGap = 250 * time.Millisecond
 
 // tailMarker in the tail is replaced by the marker of the request just
 // answered, so that fuzzed bytes can impersonate a response to it.
@@ -201,7 +201,7 @@ func (f fuzzScript) serve(c *sconn) {
 			// Later bytes go only on a connection still idle: sent after
 			// the gateway's next request, they would be its answer for
 			// any client.
-			if tb != "" && c.idleFor(delay) && c.write(tb) != nil {
+			if tb != "" && c.idleAndQuiet(min(delay, lateWindow/2)) && c.write(tb) != nil {
 				return false
 			}
 		}

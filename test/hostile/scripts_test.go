@@ -110,7 +110,7 @@ func scripts() []script {
 				if c.write(c.s.response(200, r)) != nil {
 					return false
 				}
-				if c.idleFor(100 * time.Millisecond) {
+				if c.idleAndQuiet(20 * time.Millisecond) {
 					return c.write(c.s.smuggled(r)) == nil
 				}
 				return true

@@ -204,6 +204,23 @@ func (c *sconn) write(parts ...string) error {
 	return err
 }
 
+// lateWindow is how long after the driver's clients went quiet a script
+// may still send unsolicited bytes: the next round starts a gap later,
+// so they are on the gateway's idle connection well before any request
+// could take it. Bytes sent after a request went out are that request's
+// answer for any HTTP/1.1 client; the bench tests what can be told apart.
+const lateWindow = 80 * time.Millisecond
+
+// idleAndQuiet reports whether no request byte arrived within d and the
+// driver's clients are between rounds, early enough in the pause.
+func (c *sconn) idleAndQuiet(d time.Duration) bool {
+	if !c.idleFor(d) {
+		return false
+	}
+	q := quietSince.Load()
+	return q != 0 && time.Since(time.Unix(0, q)) < lateWindow
+}
+
 // idleFor reports whether no request byte arrives within d.
 func (c *sconn) idleFor(d time.Duration) bool {
 	c.nc.SetReadDeadline(time.Now().Add(d))

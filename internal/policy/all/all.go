@@ -15,6 +15,7 @@ import (
 	_ "github.com/gatehouse/gatehouse/internal/policy/iprestrict" // ip_restriction
 	_ "github.com/gatehouse/gatehouse/internal/policy/jwt"        // jwt
 	_ "github.com/gatehouse/gatehouse/internal/policy/keyauth"    // key_auth
+	_ "github.com/gatehouse/gatehouse/internal/policy/mtls"       // mtls
 	_ "github.com/gatehouse/gatehouse/internal/policy/ratelimit"  // rate_limit
 	_ "github.com/gatehouse/gatehouse/internal/policy/sizelimit"  // request_size_limit
 	_ "github.com/gatehouse/gatehouse/internal/policy/validation" // request_validation
