@@ -67,6 +67,10 @@ type Listener struct {
 	// DrainTimeout is how long in-flight requests may run after a shutdown
 	// signal. Default 30s.
 	DrainTimeout Duration `yaml:"drain_timeout"`
+	// HTTP2 tunes client-facing HTTP/2; see types_protocols.go.
+	HTTP2 HTTP2 `yaml:"http2"`
+	// HTTP3 serves HTTP/3 over QUIC beside a TLS listener.
+	HTTP3 HTTP3 `yaml:"http3"`
 }
 
 // ServerTimeouts are the client-side timeouts of a listener.

@@ -129,6 +129,7 @@ func (v *validator) listeners() {
 			v.errorf(li.Field("health_path"), `must start with "/" or be %q`, HealthPathOff)
 		}
 		v.nonNegativeDuration(l.DrainTimeout, li.Field("drain_timeout"))
+		v.protocols(l, li)
 	}
 }
 
