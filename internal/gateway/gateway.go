@@ -4,6 +4,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"log/slog"
 	"net"
 	"sync"
@@ -61,6 +62,10 @@ type Options struct {
 	// FromFile says File is a real file: reloads read it and admin edits
 	// save to it. Off for the demo's embedded config and for tests.
 	FromFile bool
+	// ListenerTLS gives a listener by name its TLS config, or nil for
+	// plain TCP. Until listener TLS is configured in the file, tests set
+	// it; the config's listeners[].tls will provide it.
+	ListenerTLS func(name string) *tls.Config
 }
 
 // New builds the runtime for cfg and prepares (but does not bind) the
@@ -99,6 +104,13 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		tracer: tracer, file: o.File, fromFile: o.FromFile, runtimeOpts: ro, drainTimeout: server.DrainTimeout(cfg.Listeners), hash: o.Hash, started: time.Now(),
 		retire: make(chan retired, 64), drained: make(chan struct{})}
 	g.server = server.New(cfg.Listeners, g.holder.Handler, o.Logger)
+	if o.ListenerTLS != nil {
+		for _, l := range cfg.Listeners {
+			if c := o.ListenerTLS(l.Name); c != nil {
+				g.server.SetTLS(l.Name, c)
+			}
+		}
+	}
 	if o.Source != nil {
 		g.source.Store(&o.Source)
 	}
@@ -116,6 +128,9 @@ func (g *Gateway) Start() error { return g.server.Start() }
 
 // Addr is the bound address of the named listener.
 func (g *Gateway) Addr(listener string) net.Addr { return g.server.Addr(listener) }
+
+// UDPAddr is the bound HTTP/3 address of the named listener, or nil.
+func (g *Gateway) UDPAddr(listener string) net.Addr { return g.server.UDPAddr(listener) }
 
 // Errors reports listeners that failed while serving.
 func (g *Gateway) Errors() <-chan error { return g.server.Errors() }
