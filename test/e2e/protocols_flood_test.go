@@ -246,4 +246,3 @@ func TestH2ContinuationFlood(t *testing.T) {
 		})
 	}
 }
-
