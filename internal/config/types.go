@@ -71,6 +71,8 @@ type Listener struct {
 	HTTP2 HTTP2 `yaml:"http2"`
 	// HTTP3 serves HTTP/3 over QUIC beside a TLS listener.
 	HTTP3 HTTP3 `yaml:"http3"`
+	// TLS serves the listener over TLS; see types_tls_files.go.
+	TLS ListenerTLS `yaml:"tls"`
 }
 
 // ServerTimeouts are the client-side timeouts of a listener.

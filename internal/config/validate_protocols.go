@@ -17,6 +17,10 @@ func (v *validator) protocols(l Listener, at Path) {
 	}
 	v.h2Window(l.HTTP2.InitialStreamWindowBytes, h2.Field("initial_stream_window_bytes"))
 	v.h2Window(l.HTTP2.InitialConnWindowBytes, h2.Field("initial_conn_window_bytes"))
+	v.listenerTLS(l.TLS, at.Field("tls"))
+	if l.HTTP3.Enabled && len(l.TLS.Certificates) == 0 {
+		v.errorf(at.Field("http3").Field("enabled"), "needs the listener's tls")
+	}
 	if a := l.HTTP3.Addr; a != "" {
 		v.listenAddr(a, at.Field("http3").Field("addr"))
 	}

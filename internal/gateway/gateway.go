@@ -62,10 +62,6 @@ type Options struct {
 	// FromFile says File is a real file: reloads read it and admin edits
 	// save to it. Off for the demo's embedded config and for tests.
 	FromFile bool
-	// ListenerTLS gives a listener by name its TLS config, or nil for
-	// plain TCP. Until listener TLS is configured in the file, tests set
-	// it; the config's listeners[].tls will provide it.
-	ListenerTLS func(name string) *tls.Config
 }
 
 // New builds the runtime for cfg and prepares (but does not bind) the
@@ -73,6 +69,13 @@ type Options struct {
 func New(cfg *config.Config, o Options) (*Gateway, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	tlsConfigs := make([]*tls.Config, len(cfg.Listeners))
+	for i, l := range cfg.Listeners {
+		var err error
+		if tlsConfigs[i], err = server.LoadTLS(l); err != nil {
+			return nil, err
+		}
 	}
 	al := o.AccessLog
 	if al == nil {
@@ -104,11 +107,9 @@ func New(cfg *config.Config, o Options) (*Gateway, error) {
 		tracer: tracer, file: o.File, fromFile: o.FromFile, runtimeOpts: ro, drainTimeout: server.DrainTimeout(cfg.Listeners), hash: o.Hash, started: time.Now(),
 		retire: make(chan retired, 64), drained: make(chan struct{})}
 	g.server = server.New(cfg.Listeners, g.holder.Handler, o.Logger)
-	if o.ListenerTLS != nil {
-		for _, l := range cfg.Listeners {
-			if c := o.ListenerTLS(l.Name); c != nil {
-				g.server.SetTLS(l.Name, c)
-			}
+	for i, c := range tlsConfigs {
+		if c != nil {
+			g.server.SetTLS(cfg.Listeners[i].Name, c)
 		}
 	}
 	if o.Source != nil {

@@ -43,3 +43,17 @@ func TestProtocolsFromConfig(t *testing.T) {
 		t.Error("h2c asked for but not enabled")
 	}
 }
+
+// TestLoadTLSNamesTheListener: a missing certificate file stops the start
+// with the listener and the entry named.
+func TestLoadTLSNamesTheListener(t *testing.T) {
+	l := listener("public", "127.0.0.1:0")
+	if c, err := LoadTLS(l); c != nil || err != nil {
+		t.Fatalf("no certificates: got %v, %v; want nil, nil", c, err)
+	}
+	l.TLS.Certificates = []config.CertificateFiles{{CertFile: t.TempDir() + "/missing.crt", KeyFile: "missing.key"}}
+	_, err := LoadTLS(l)
+	if err == nil || !strings.Contains(err.Error(), `listener "public": tls.certificates[0]:`) {
+		t.Fatalf("LoadTLS = %v; want the listener and entry named", err)
+	}
+}

@@ -8,12 +8,15 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
 	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,11 +64,25 @@ type tlsGW struct {
 	roots *x509.CertPool
 }
 
-// startGatewayTLS is startGateway with the first listener on TLS; the
-// yaml must declare its listeners.
+// startGatewayTLS is startGateway with the first listener on TLS, from
+// certificate files written for the test; the yaml must declare its
+// listeners, the first on addr "127.0.0.1:0".
 func startGatewayTLS(t *testing.T, yaml string, vars map[string]string) *tlsGW {
 	t.Helper()
 	cert, roots := testCert(t)
+	dir := t.TempDir()
+	keyDER, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Certificate[0]}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+	const addr = "    addr: \"127.0.0.1:0\"\n"
+	if !strings.Contains(yaml, addr) {
+		t.Fatal("the first listener must be on 127.0.0.1:0")
+	}
+	yaml = strings.Replace(yaml, addr, addr+"    tls: { certificates: [{cert_file: \""+certFile+"\", key_file: \""+keyFile+"\"}] }\n", 1)
 	yaml = os.Expand(yaml, func(k string) string {
 		if v, ok := vars[k]; ok {
 			return v
@@ -82,12 +99,6 @@ func startGatewayTLS(t *testing.T, yaml string, vars map[string]string) *tlsGW {
 		File:      "test.yaml",
 		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		AccessLog: telemetry.NewAccessLog(logs, nil),
-		ListenerTLS: func(n string) *tls.Config {
-			if n != name {
-				return nil
-			}
-			return &tls.Config{Certificates: []tls.Certificate{cert}}
-		},
 	})
 	if err != nil {
 		t.Fatalf("gateway: %v", err)
