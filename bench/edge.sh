@@ -64,9 +64,26 @@ YAML
 sed -e "s|@@LISTEN@@|127.0.0.1:${port[nginx]}|g" -e "s|@@UPSTREAM@@|127.0.0.1:$up|g" -e "s|@@TMP@@|$tmp|g" \
 	"$here/nginx-edge.conf.tmpl" >"$tmp/nginx.conf"
 
+declare -A pid=()
 "$tmp/upstream" -addr "127.0.0.1:$up" >"$tmp/upstream.log" 2>&1 & pids+=($!)
 $proxy_pin "$tmp/gatehouse" run -c "$tmp/gatehouse.yaml" >"$tmp/gatehouse.log" 2>&1 & pids+=($!)
+pid[gatehouse]=$!
 $proxy_pin nginx -p "$tmp/" -e "$tmp/nginx-edge-error.log" -c "$tmp/nginx.conf" >"$tmp/nginx.log" 2>&1 & pids+=($!)
+pid[nginx]=$!
+
+# cpu_ticks NAME: user+system clock ticks of the proxy and its children
+# (nginx's worker), so that work per CPU second can be compared on a
+# machine whose other load makes req/s alone noisy.
+cpu_ticks() {
+	local total=0 p line
+	local -a f
+	for p in ${pid[$1]} $(ps -o pid= --ppid "${pid[$1]}" 2>/dev/null); do
+		read -r line <"/proc/$p/stat" 2>/dev/null || continue
+		read -r -a f <<<"${line##*) }"
+		total=$((total + f[11] + f[12]))
+	done
+	echo "$total"
+}
 for name in gatehouse nginx; do
 	ok=0
 	for _ in $(seq 100); do
@@ -95,22 +112,31 @@ run() {
 }
 
 tests=(https1 handshake h2-one h2-many)
-declare -A res=()
+hz=$(getconf CLK_TCK)
+declare -A rps=() ratio=() cpuratio=()
 for t in "${tests[@]}"; do run "$t" gatehouse >/dev/null; run "$t" nginx >/dev/null; done # warm-up
 for r in $(seq "$ROUNDS"); do
 	for t in "${tests[@]}"; do
+		declare -A one=() per=()
 		for name in gatehouse nginx; do
-			res[$t,$name]+="$(run "$t" "$name") "
+			c0=$(cpu_ticks "$name")
+			one[$name]=$(run "$t" "$name")
+			c1=$(cpu_ticks "$name")
+			# requests per CPU second of the proxy
+			per[$name]=$(awk -v r="${one[$name]}" -v d="$DURATION" -v c=$((c1 - c0)) -v hz="$hz" 'BEGIN {printf "%.0f", c ? r * d / (c / hz) : 0}')
+			rps[$t,$name]+="${one[$name]} "
 		done
+		ratio[$t]+="$(awk -v g="${one[gatehouse]}" -v n="${one[nginx]}" 'BEGIN {printf "%.3f", g / n}') "
+		cpuratio[$t]+="$(awk -v g="${per[gatehouse]}" -v n="${per[nginx]}" 'BEGIN {printf "%.3f", n ? g / n : 0}') "
+		echo "round $r $t: req/s gatehouse ${one[gatehouse]} nginx ${one[nginx]}; req per CPU-s gatehouse ${per[gatehouse]} nginx ${per[nginx]}" >&2
 	done
-	echo "round $r done" >&2
 done
 
 median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-printf '%-10s %12s %12s %8s   %s\n' test gatehouse nginx ratio "rounds (gatehouse | nginx)"
+printf '%-10s %10s %10s %14s %16s\n' test gatehouse nginx "ratio req/s" "ratio per CPU-s"
 for t in "${tests[@]}"; do
-	g=$(median <<<"${res[$t,gatehouse]}") n=$(median <<<"${res[$t,nginx]}")
-	printf '%-10s %12.0f %12.0f %8.2f   %s| %s\n' "$t" "$g" "$n" "$(awk -v g="$g" -v n="$n" 'BEGIN {print g / n}')" \
-		"${res[$t,gatehouse]}" "${res[$t,nginx]}"
+	printf '%-10s %10.0f %10.0f %14.2f %16.2f\n' "$t" "$(median <<<"${rps[$t,gatehouse]}")" "$(median <<<"${rps[$t,nginx]}")" \
+		"$(median <<<"${ratio[$t]}")" "$(median <<<"${cpuratio[$t]}")"
 done
+echo "req/s: medians over rounds; ratios: gatehouse/nginx, the median of each round's paired ratio"
 echo "tests: https1 = wrk -c50 over HTTPS/1.1 keep-alive; handshake = wrk -c50 with Connection: close (one TLS handshake per request); h2-one = h2load -c1 -m100; h2-many = h2load -c${H2_MANY% *} -m${H2_MANY#* }; ${ROUNDS} rounds x ${DURATION}s, medians"
