@@ -15,11 +15,16 @@ import (
 // Header size is bounded by MaxHeaderBytes, which net/http also applies to
 // HTTP/2 header lists, CONTINUATION frames included.
 func setProtocols(hs *http.Server, l config.Listener) {
-	var p http.Protocols
-	p.SetHTTP1(true)
-	p.SetHTTP2(true)
-	p.SetUnencryptedHTTP2(l.HTTP2.H2C)
-	hs.Protocols = &p
+	// Left nil, net/http serves HTTP/1.1 and HTTP/2 over TLS: the
+	// default, kept as it is so that plain listeners run exactly
+	// net/http's usual HTTP/1.1 path.
+	if l.HTTP2.H2C {
+		var p http.Protocols
+		p.SetHTTP1(true)
+		p.SetHTTP2(true)
+		p.SetUnencryptedHTTP2(true)
+		hs.Protocols = &p
+	}
 	hs.HTTP2 = &http.HTTP2Config{
 		MaxConcurrentStreams:          l.HTTP2.MaxConcurrentStreams,
 		MaxReceiveBufferPerStream:     l.HTTP2.InitialStreamWindowBytes,

@@ -31,16 +31,16 @@ func TestProtocolsFromConfig(t *testing.T) {
 	l.HTTP2 = config.HTTP2{MaxConcurrentStreams: 7, InitialStreamWindowBytes: 70000, InitialConnWindowBytes: 80000}
 	var hs http.Server
 	setProtocols(&hs, l)
-	if hs.Protocols.UnencryptedHTTP2() || !hs.Protocols.HTTP2() || !hs.Protocols.HTTP1() {
-		t.Errorf("protocols %v; want HTTP1 and HTTP2 without h2c", hs.Protocols)
+	if hs.Protocols != nil {
+		t.Errorf("protocols %v; want net/http's default (HTTP/1.1, HTTP/2 over TLS) without h2c", hs.Protocols)
 	}
 	if c := hs.HTTP2; c.MaxConcurrentStreams != 7 || c.MaxReceiveBufferPerStream != 70000 || c.MaxReceiveBufferPerConnection != 80000 {
 		t.Errorf("HTTP2 config %+v; want 7 streams, 70000 and 80000 windows", *c)
 	}
 	l.HTTP2.H2C = true
 	setProtocols(&hs, l)
-	if !hs.Protocols.UnencryptedHTTP2() {
-		t.Error("h2c asked for but not enabled")
+	if p := hs.Protocols; p == nil || !p.UnencryptedHTTP2() || !p.HTTP1() || !p.HTTP2() {
+		t.Errorf("protocols %v; want HTTP/1.1, HTTP/2 and h2c", p)
 	}
 }
 
