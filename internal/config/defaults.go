@@ -21,6 +21,9 @@ const (
 	DefaultMaxHeaderCount    = 100
 	DefaultHealthPath        = "/health"
 	DefaultDrainTimeout      = Duration(30 * time.Second)
+	// HTTP/2 defaults are Go's (and close to Envoy's and nginx's).
+	DefaultH2MaxConcurrentStreams = 250
+	DefaultH2WindowBytes          = 1 << 20
 
 	DefaultWeight              = 1
 	DefaultConnectTimeout      = Duration(5 * time.Second)
@@ -100,6 +103,10 @@ func (c *Config) applyDefaults() {
 		setInt(&l.MaxHeaderCount, DefaultMaxHeaderCount)
 		setString(&l.HealthPath, DefaultHealthPath)
 		setDuration(&l.DrainTimeout, DefaultDrainTimeout)
+		setInt(&l.HTTP2.MaxConcurrentStreams, DefaultH2MaxConcurrentStreams)
+		setInt(&l.HTTP2.InitialStreamWindowBytes, DefaultH2WindowBytes)
+		setInt(&l.HTTP2.InitialConnWindowBytes, DefaultH2WindowBytes)
+		setString(&l.HTTP3.Addr, l.Addr)
 	}
 	for i := range c.Services {
 		s := &c.Services[i]

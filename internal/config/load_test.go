@@ -35,6 +35,9 @@ routes:
 		},
 		MaxHeaderBytes: DefaultMaxHeaderBytes, MaxHeaderCount: DefaultMaxHeaderCount,
 		HealthPath: DefaultHealthPath, DrainTimeout: DefaultDrainTimeout,
+		HTTP2: HTTP2{MaxConcurrentStreams: DefaultH2MaxConcurrentStreams,
+			InitialStreamWindowBytes: DefaultH2WindowBytes, InitialConnWindowBytes: DefaultH2WindowBytes},
+		HTTP3: HTTP3{Addr: DefaultListenerAddr},
 	}
 	if !reflect.DeepEqual(c.Listeners, []Listener{want}) {
 		t.Errorf("listeners = %+v, want [%+v]", c.Listeners, want)

@@ -70,6 +70,10 @@ type Listener struct {
 	// TLS makes the listener serve HTTPS; see types_tls.go. Default: plain
 	// HTTP.
 	TLS *ListenerTLS `yaml:"tls"`
+	// HTTP2 tunes client-facing HTTP/2; see types_listener_protocols.go.
+	HTTP2 HTTP2 `yaml:"http2"`
+	// HTTP3 serves HTTP/3 over QUIC beside a TLS listener.
+	HTTP3 HTTP3 `yaml:"http3"`
 }
 
 // ServerTimeouts are the client-side timeouts of a listener.

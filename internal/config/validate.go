@@ -131,6 +131,7 @@ func (v *validator) listeners() {
 		}
 		v.nonNegativeDuration(l.DrainTimeout, li.Field("drain_timeout"))
 		v.listenerTLS(l.TLS, li.Field("tls"))
+		v.protocols(l, li)
 	}
 }
 

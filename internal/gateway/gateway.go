@@ -131,6 +131,9 @@ func (g *Gateway) Start() error {
 // Addr is the bound address of the named listener.
 func (g *Gateway) Addr(listener string) net.Addr { return g.server.Addr(listener) }
 
+// UDPAddr is the bound HTTP/3 address of the named listener, or nil.
+func (g *Gateway) UDPAddr(listener string) net.Addr { return g.server.UDPAddr(listener) }
+
 // Errors reports listeners that failed while serving.
 func (g *Gateway) Errors() <-chan error { return g.server.Errors() }
 

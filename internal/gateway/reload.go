@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
@@ -185,8 +186,9 @@ func sameListeners(cur, next []config.Listener) error {
 	}
 	for i := range cur {
 		a, b := cur[i], next[i]
-		if a.Name != b.Name || a.Addr != b.Addr || a.Timeouts != b.Timeouts || a.MaxHeaderBytes != b.MaxHeaderBytes {
-			return fmt.Errorf("listeners[%d]: name, addr, timeouts and max_header_bytes need a restart to change", i)
+		if a.Name != b.Name || a.Addr != b.Addr || a.Timeouts != b.Timeouts || a.MaxHeaderBytes != b.MaxHeaderBytes ||
+			a.HTTP2 != b.HTTP2 || a.HTTP3 != b.HTTP3 || !slices.Equal(a.TLS.Certificates, b.TLS.Certificates) {
+			return fmt.Errorf("listeners[%d]: name, addr, timeouts, max_header_bytes, http2, http3 and tls need a restart to change", i)
 		}
 	}
 	return nil

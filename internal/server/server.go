@@ -4,7 +4,6 @@ package server
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,33 +24,21 @@ type Server struct {
 	logger  *slog.Logger
 	wg      sync.WaitGroup
 	errs    chan error
-	// tls holds the TLS config of each HTTPS listener, by index.
-	tls map[int]*tls.Config
-}
-
-// SetTLS makes the named listener serve TLS with c (see internal/certs:
-// its GetConfigForClient carries everything a reload may change). Call
-// before Start.
-func (s *Server) SetTLS(name string, c *tls.Config) {
-	for i, n := range s.names {
-		if n == name {
-			if s.tls == nil {
-				s.tls = map[int]*tls.Config{}
-			}
-			s.tls[i] = c
-			s.servers[i].TLSConfig = c
-		}
-	}
+	h3      []*h3Listener // HTTP/3 beside the listeners that enable it
 }
 
 // New prepares one http.Server per listener; handler returns the handler
 // of a listener by name.
 func New(ls []config.Listener, handler func(name string) http.Handler, logger *slog.Logger) *Server {
 	s := &Server{logger: logger, errs: make(chan error, len(ls))}
-	for _, l := range ls {
+	for i, l := range ls {
+		h := handler(l.Name)
+		if l.HTTP3.Enabled {
+			h = s.newH3(i, l, h)
+		}
 		hs := &http.Server{
 			Addr:              l.Addr,
-			Handler:           handler(l.Name),
+			Handler:           h,
 			ReadHeaderTimeout: l.Timeouts.ReadHeader.D(),
 			ReadTimeout:       l.Timeouts.Read.D(),
 			WriteTimeout:      l.Timeouts.Write.D(),
@@ -60,6 +47,7 @@ func New(ls []config.Listener, handler func(name string) http.Handler, logger *s
 			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 			ConnState:         countConns,
 		}
+		setProtocols(hs, l)
 		s.servers = append(s.servers, hs)
 		s.names = append(s.names, l.Name)
 	}
@@ -78,17 +66,22 @@ func (s *Server) Start() error {
 			s.lns = nil
 			return fmt.Errorf("listener %q: %w", s.names[i], err)
 		}
-		if c := s.tls[i]; c != nil {
-			ln = tls.NewListener(ln, c)
-		}
 		s.lns = append(s.lns, ln)
+	}
+	if err := s.startH3(); err != nil {
+		s.closeH3()
+		for _, l := range s.lns {
+			l.Close()
+		}
+		s.lns = nil
+		return err
 	}
 	for i, hs := range s.servers {
 		s.wg.Add(1)
 		go func(hs *http.Server, ln net.Listener, name string) {
 			defer s.wg.Done()
 			s.logger.Info("listening", "listener", name, "addr", ln.Addr().String())
-			if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			if err := serve(hs, ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				s.errs <- fmt.Errorf("listener %q: %w", name, err)
 			}
 		}(hs, s.lns[i], s.names[i])
@@ -124,9 +117,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			}
 		}()
 	}
+	h3err := s.shutdownH3(ctx)
 	wg.Wait()
 	s.wg.Wait()
-	return errors.Join(errs...)
+	return errors.Join(append(errs, h3err)...)
 }
 
 // DrainTimeout is the longest drain timeout of the listeners.
