@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
@@ -186,9 +185,11 @@ func sameListeners(cur, next []config.Listener) error {
 	}
 	for i := range cur {
 		a, b := cur[i], next[i]
+		// TLS is checked by the certificate managers (tls.go): new
+		// certificates apply on reload, turning TLS on or off does not.
 		if a.Name != b.Name || a.Addr != b.Addr || a.Timeouts != b.Timeouts || a.MaxHeaderBytes != b.MaxHeaderBytes ||
-			a.HTTP2 != b.HTTP2 || a.HTTP3 != b.HTTP3 || !slices.Equal(a.TLS.Certificates, b.TLS.Certificates) {
-			return fmt.Errorf("listeners[%d]: name, addr, timeouts, max_header_bytes, http2, http3 and tls need a restart to change", i)
+			a.HTTP2 != b.HTTP2 || a.HTTP3 != b.HTTP3 {
+			return fmt.Errorf("listeners[%d]: name, addr, timeouts, max_header_bytes, http2 and http3 need a restart to change", i)
 		}
 	}
 	return nil

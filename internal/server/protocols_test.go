@@ -43,4 +43,3 @@ func TestProtocolsFromConfig(t *testing.T) {
 		t.Errorf("protocols %v; want HTTP/1.1, HTTP/2 and h2c", p)
 	}
 }
-
