@@ -25,6 +25,9 @@ type h1Conn struct {
 	// written counts bytes handed to the socket, so a failed exchange
 	// knows whether the service may have seen any of the request.
 	written int64
+	// answeredIn is how long the last response head took to come after
+	// the request was sent (settle scales with it).
+	answeredIn time.Duration
 
 	// raw lets an idle connection be checked without a read (peek.go);
 	// nil where the platform or connection type has no such check.

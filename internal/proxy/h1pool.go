@@ -126,8 +126,14 @@ func (t *h1Transport) put(c *h1Conn) {
 // parse the body as its next request), or that sends a body after a
 // HEAD, 204 or 304 answer, shows itself within moments; pooled at once,
 // the connection could hand those bytes to the next client's request.
+//
+// The rest scales with how long the service took to answer this request:
+// a service that answered slowly (a loaded machine, a busy service) also
+// answers a smuggled second request slowly, so a fixed rest would be
+// beaten exactly when the gateway is busiest.
 func (t *h1Transport) settle(c *h1Conn) {
-	time.AfterFunc(settleFor, func() {
+	rest := min(max(settleFor, settleFactor*c.answeredIn), maxSettle)
+	time.AfterFunc(rest, func() {
 		if c.reusable() {
 			t.put(c)
 			return
@@ -136,8 +142,14 @@ func (t *h1Transport) settle(c *h1Conn) {
 	})
 }
 
-// settleFor is the rest of a connection before it is pooled again.
-const settleFor = 2 * time.Millisecond
+// settleFor is the least rest of a connection before it is pooled again;
+// the rest is settleFactor times the service's answer time, at most
+// maxSettle.
+const (
+	settleFor    = 2 * time.Millisecond
+	settleFactor = 4
+	maxSettle    = 100 * time.Millisecond
+)
 
 // reap closes the connections idle for longer than idleFor, so a pool
 // does not hold sockets the service has long given up on, and runs again

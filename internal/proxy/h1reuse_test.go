@@ -334,3 +334,38 @@ func TestH1TransferEncodingWithContentLength(t *testing.T) {
 		})
 	}
 }
+
+// TestH1SettleScalesWithAnswerTime: a slow service that answers a POST
+// without reading its body, and answers the body (parsed as a request)
+// later still, is caught by a rest that scales with its answer time.
+func TestH1SettleScalesWithAnswerTime(t *testing.T) {
+	base, _ := scriptedUpstream(t, func(r *http.Request, c net.Conn) {
+		switch r.URL.Path {
+		case "/secret":
+			time.Sleep(15 * time.Millisecond) // after the real answer, later than the least rest
+			answerText(c, "SECRET")
+		default:
+			time.Sleep(10 * time.Millisecond)
+			answerText(c, "answer to "+r.URL.Path)
+		}
+	})
+	// One connection at a time, so the next request waits for the resting
+	// one instead of dialling its own.
+	tr := newTestH1(TransportOptions{MaxConns: 1})
+	defer tr.CloseIdleConnections()
+	req, _ := http.NewRequest("POST", base+"/public", strings.NewReader("GET /secret HTTP/1.1\r\nHost: x\r\n\r\n"))
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	// Ask again at once, and keep asking while the connection rests:
+	// no answer may be the secret.
+	for i := range 8 {
+		path := fmt.Sprintf("/next%d", i)
+		if _, body := get(t, tr, "GET", base+path, nil); body != "answer to "+path {
+			t.Fatalf("request %d after the POST got %q; want its own answer", i, body)
+		}
+	}
+}

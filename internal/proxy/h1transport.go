@@ -175,6 +175,13 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 	// again when the answer comes. On a busy gateway the other requests'
 	// work runs first and the read then finds the answer already there;
 	// on an idle one Gosched returns at once.
+	// The answer time sizes the rest before reuse (settle), for the
+	// requests that will rest whatever the answer; plain GETs skip the
+	// clock.
+	var sent time.Time
+	if req.Method == http.MethodHead || req.Body != nil && req.Body != http.NoBody {
+		sent = time.Now()
+	}
 	runtime.Gosched()
 	resp, err := t.readHead(c, req)
 	if err != nil {
@@ -192,7 +199,12 @@ func (t *h1Transport) exchange(c *h1Conn, req *http.Request) (*http.Response, er
 		}
 	}
 	keep := !resp.Close && !req.Close && resp.ProtoAtLeast(1, 1)
-	resp.Body = &h1Body{rc: resp.Body, c: c, t: t, keep: keep, settle: mustSettle(req, resp), stop: stop}
+	settle := mustSettle(req, resp)
+	c.answeredIn = 0
+	if settle && !sent.IsZero() {
+		c.answeredIn = time.Since(sent)
+	}
+	resp.Body = &h1Body{rc: resp.Body, c: c, t: t, keep: keep, settle: settle, stop: stop}
 	return resp, nil
 }
 
