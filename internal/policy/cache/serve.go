@@ -34,6 +34,9 @@ func (p *policy) serve(w http.ResponseWriter, r *http.Request, st *pipeline.Stat
 		w.WriteHeader(http.StatusNotModified)
 		return nil
 	}
+	if len(p.tail) == 0 {
+		return p.serveDirect(w, r, e, now, params)
+	}
 	body := io.NopCloser(bytes.NewReader(e.Body))
 	resp := &http.Response{
 		StatusCode:    e.Status,
@@ -79,6 +82,26 @@ func (p *policy) serve(w http.ResponseWriter, r *http.Request, st *pipeline.Stat
 }
 
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// serveDirect writes a hit when no response policy follows the cache:
+// the stored header's value slices are shared, not cloned (nothing on the
+// way out appends to them), and the body is one write.
+func (p *policy) serveDirect(w http.ResponseWriter, r *http.Request, e *cache.Entry, now time.Time, params string) error {
+	h := w.Header()
+	for k, vs := range e.Header {
+		h[k] = vs
+	}
+	h["Age"] = []string{itoa(int64(e.Age(now) / time.Second))}
+	setStatus(h, params)
+	w.WriteHeader(e.Status)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	if _, err := w.Write(e.Body); err != nil {
+		panic(http.ErrAbortHandler) // a hit cut short must not look complete
+	}
+	return nil
+}
 
 // notModified evaluates the client's conditional request against the
 // entry (RFC 9110, 13.2.2): If-None-Match with weak comparison first,
