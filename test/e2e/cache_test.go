@@ -418,3 +418,40 @@ func TestCachePurgeDuringTraffic(t *testing.T) {
 		t.Fatalf("%d purges during traffic, but the service saw %d requests; want refetches", purges, svc.count("/hot"))
 	}
 }
+
+// TestCacheHitKeepsWhatEarlierPoliciesSet: a hit adds the stored fields
+// after those set by policies before the cache (cors), as a fresh answer
+// does: Vary names both, and there is one Access-Control-Allow-Origin.
+func TestCacheHitKeepsWhatEarlierPoliciesSet(t *testing.T) {
+	svc := newCountingService(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		w.Header().Set("Cache-Control", "max-age=60")
+		w.Header().Set("Vary", "Accept-Language")
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		io.WriteString(w, "x")
+	})
+	g := startGateway(t, `
+services:
+  - name: s
+    targets: [{url: "${UP}"}]
+routes:
+  - name: cors-cache
+    match: {path_prefix: /}
+    service: s
+    policies:
+      cors: {origins: ["https://app.example"]}
+      cache: {}
+`, map[string]string{"UP": svc.URL})
+	for i := range 2 {
+		resp, _ := g.do("GET", "/doc", nil, "Origin", "https://app.example")
+		vary := strings.Join(resp.Header.Values("Vary"), ",")
+		if !strings.Contains(vary, "Origin") || !strings.Contains(vary, "Accept-Language") {
+			t.Fatalf("request %d: Vary %q; want Origin and Accept-Language", i, vary)
+		}
+		if acao := resp.Header.Values("Access-Control-Allow-Origin"); len(acao) != 1 || acao[0] != "https://app.example" {
+			t.Fatalf("request %d: Access-Control-Allow-Origin %q; want the one cors set", i, acao)
+		}
+	}
+	if svc.count("/doc") != 1 {
+		t.Fatalf("service hit %d times; want the second request from the cache", svc.count("/doc"))
+	}
+}

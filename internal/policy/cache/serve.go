@@ -26,7 +26,7 @@ func (p *policy) serve(w http.ResponseWriter, r *http.Request, st *pipeline.Stat
 		h := w.Header()
 		for _, k := range []string{"Etag", "Last-Modified", "Cache-Control", "Expires", "Vary", "Content-Location"} {
 			if vs := e.Header[k]; len(vs) > 0 {
-				h[k] = vs
+				mergeField(h, k, vs)
 			}
 		}
 		h["Age"] = []string{itoa(int64(e.Age(now) / time.Second))}
@@ -58,7 +58,7 @@ func (p *policy) serve(w http.ResponseWriter, r *http.Request, st *pipeline.Stat
 	defer resp.Body.Close()
 	h := w.Header()
 	for k, vs := range resp.Header {
-		h[k] = vs
+		mergeField(h, k, vs)
 	}
 	if resp.ContentLength < 0 {
 		delete(h, "Content-Length")
@@ -89,7 +89,7 @@ var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return 
 func (p *policy) serveDirect(w http.ResponseWriter, r *http.Request, e *cache.Entry, now time.Time, params string) error {
 	h := w.Header()
 	for k, vs := range e.Header {
-		h[k] = vs
+		mergeField(h, k, vs)
 	}
 	h["Age"] = []string{itoa(int64(e.Age(now) / time.Second))}
 	setStatus(h, params)
@@ -101,6 +101,18 @@ func (p *policy) serveDirect(w http.ResponseWriter, r *http.Request, e *cache.En
 		panic(http.ErrAbortHandler) // a hit cut short must not look complete
 	}
 	return nil
+}
+
+// mergeField adds a stored field to the client's header as the proxy adds
+// a service's: after what policies before the cache set (cors's Vary:
+// Origin), never in place of it. The stored slice is clipped, so an
+// append by anyone later copies instead of writing into the entry.
+func mergeField(h http.Header, k string, vs []string) {
+	if prior, ok := h[k]; ok {
+		h[k] = append(prior[:len(prior):len(prior)], vs...)
+		return
+	}
+	h[k] = vs[:len(vs):len(vs)]
 }
 
 // notModified evaluates the client's conditional request against the
